@@ -1,0 +1,8 @@
+"""The /api/v1/ root: one router per app."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ytcs.orgunits.api.urls")),
+    path("", include("ytcs.accounts.api.urls")),
+]

@@ -1,0 +1,40 @@
+import pytest
+from rest_framework.test import APIClient
+
+from ytcs.core.testing.factories import PASSWORD
+from ytcs.core.testing.personas import build_world
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def client_for(client):
+    """A logged-in Django test client for a persona (None: anonymous)."""
+
+    def make(user):
+        from django.test import Client
+
+        c = Client()
+        if user is not None:
+            assert c.login(username=user.username, password=PASSWORD)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """An API client authenticated by token for a persona (None: anonymous)."""
+    from rest_framework.authtoken.models import Token
+
+    def make(user):
+        c = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return c
+
+    return make

@@ -1,0 +1,1 @@
+"""YTCS (Y tế cơ sở): grassroots health registry, measurement and follow-up."""

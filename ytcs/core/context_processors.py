@@ -1,0 +1,30 @@
+"""Navigation shown on every page: only sections that exist and that the user may use."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ytcs.accounts.roles import MANAGE_USERS
+from ytcs.core.querysets import scope_paths
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        ("core:home", _("Overview")),
+        ("orgunits:list", _("Org units")),
+    ]
+    if scope_paths(user, MANAGE_USERS) != []:
+        items.append(("accounts:user_list", _("Users")))
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    app = current.split(":")[0] if current else ""
+    return {
+        "nav_items": [
+            {"url": reverse(name), "label": label, "active": name.split(":")[0] == app and app != "core"
+             or name == current}
+            for name, label in items
+        ]
+    }

@@ -1,0 +1,36 @@
+"""Helpers for server-rendered pages: SQL pagination and htmx full-page/fragment rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, default_size: int = 25) -> Any:
+    """A page of the queryset, sliced in SQL (LIMIT/OFFSET); bad page numbers fall back to the nearest page."""
+    try:
+        size = int(request.GET.get("page_size", default_size))
+    except ValueError:
+        size = default_size
+    size = size if size in PAGE_SIZES else default_size
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def render_page(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    """Render the whole page, or only the fragment when htmx asks for it (no history restore)."""
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request and htmx.target:
+        return render(request, partial, context)
+    return render(request, template, context)
+
+
+def query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

@@ -1,0 +1,73 @@
+"""The one restriction point: every query that reaches a user goes through `.restrict(user, action)`.
+
+Modelled on NetBox's RestrictedQuerySet. A user holds roles on org units and sees each unit's whole
+subtree; org units store a materialised path, so a subtree is one indexed prefix match.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from ytcs.accounts.models import User
+
+VIEW = "view"
+CHANGE = "change"
+
+
+def scope_paths(user: User, action: str) -> list[str] | None:
+    """Path prefixes the user may act on; None means everything (superuser), [] nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    cache = user.__dict__.setdefault("_ytcs_scope_cache", {})
+    if action not in cache:
+        from ytcs.accounts.roles import actions_for_role
+
+        rows = user.role_assignments.select_related("orgunit").values_list("role", "orgunit__path")
+        paths = sorted({path for role, path in rows if action in actions_for_role(role)})
+        # Drop paths nested in another: fewer OR terms, same rows.
+        minimal: list[str] = []
+        for path in paths:
+            if not any(path.startswith(kept) for kept in minimal):
+                minimal.append(path)
+        cache[action] = minimal
+    return cache[action]
+
+
+def forget_scope(user: User) -> None:
+    """Drop the per-request cache after the user's roles change."""
+    user.__dict__.pop("_ytcs_scope_cache", None)
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """QuerySet whose `restrict()` keeps the rows in the viewer's org-unit subtrees."""
+
+    def restrict(self, user: User, action: str = VIEW) -> RestrictedQuerySet:
+        field = self.model.scope_path_field
+        if action == CHANGE:
+            action = getattr(self.model, "scope_change_action", CHANGE)
+        paths = scope_paths(user, action)
+        if paths is None:
+            return self._clone()
+        if not paths:
+            return self.none()
+        return self.filter(reduce(or_, (Q(**{f"{field}__startswith": path}) for path in paths)))
+
+
+class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):
+    pass
+
+
+def in_scope(user: User, path: str, action: str = VIEW) -> bool:
+    """Whether an org-unit path lies in the user's scope for an action (no query beyond the role cache)."""
+    paths = scope_paths(user, action)
+    if paths is None:
+        return True
+    return any(path.startswith(prefix) for prefix in paths)

@@ -1,0 +1,60 @@
+"""factory_boy factories shared by every app's tests."""
+
+from __future__ import annotations
+
+import factory
+
+from ytcs.accounts.models import RoleAssignment, User
+from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
+from ytcs.orgunits.services import orgunit_search_text
+
+PASSWORD = "ytcs-test-pass-2025"
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    code = factory.Sequence(lambda n: f"U{n:05d}")
+    name = factory.Sequence(lambda n: f"Trạm Y tế xã Số {n}")
+    kind = OrgUnitKind.STATION
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        unit = model_class(*args, **kwargs)
+        unit.search_text = orgunit_search_text(unit)
+        unit.save()
+        # Tests build trees directly: place the unit the way the service does.
+        parent_path = unit.parent.path if unit.parent_id else "/"
+        unit.path = f"{parent_path}{unit.pk}/"
+        unit.level = unit.path.count("/") - 1
+        OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, level=unit.level)
+        return unit
+
+
+class PopulationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Population
+
+    orgunit = factory.SubFactory(OrgUnitFactory)
+    year = 2025
+    population = 10000
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"Nguyễn Văn {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    user = factory.SubFactory(UserFactory)
+    orgunit = factory.SubFactory(OrgUnitFactory)
+    role = "viewer"

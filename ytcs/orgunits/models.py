@@ -1,0 +1,144 @@
+"""The org-unit tree (cây đơn vị): department → regional centres → stations → satellite points."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ytcs.core.models import AuditedModel
+from ytcs.core.querysets import RestrictedQuerySet
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    _("Use letters without diacritics, digits, '.', '_' or '-' (e.g. TYT-0101)."),
+)
+
+
+class OrgUnitKind(models.TextChoices):
+    COUNTRY = "country", _("Ministry of Health (national)")
+    PROVINCE = "province", _("Provincial Department of Health")
+    HOSPITAL = "hospital", _("Provincial hospital")
+    PROVINCIAL_UNIT = "provincial_unit", _("Other provincial unit")
+    REGIONAL_CENTRE = "regional_centre", _("Regional health centre")
+    STATION = "station", _("Commune health station")
+    SATELLITE = "satellite", _("Satellite point")
+    PRIVATE = "private", _("Private health facility")
+
+
+# Which kinds a unit of each kind may hang under (product.md §3). Data, so it is read in one place.
+ALLOWED_PARENT_KINDS: dict[str, frozenset[str]] = {
+    OrgUnitKind.COUNTRY: frozenset(),
+    OrgUnitKind.PROVINCE: frozenset({OrgUnitKind.COUNTRY, ""}),
+    OrgUnitKind.HOSPITAL: frozenset({OrgUnitKind.PROVINCE}),
+    OrgUnitKind.PROVINCIAL_UNIT: frozenset({OrgUnitKind.PROVINCE}),
+    OrgUnitKind.REGIONAL_CENTRE: frozenset({OrgUnitKind.PROVINCE}),
+    OrgUnitKind.STATION: frozenset({OrgUnitKind.REGIONAL_CENTRE}),
+    OrgUnitKind.SATELLITE: frozenset({OrgUnitKind.STATION}),
+    OrgUnitKind.PRIVATE: frozenset({OrgUnitKind.PROVINCE, OrgUnitKind.REGIONAL_CENTRE, OrgUnitKind.STATION}),
+}
+
+
+class OrgUnit(AuditedModel):
+    """Organisation unit (đơn vị): a health department, centre, station or other facility."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrgUnitKind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # Materialised path of primary keys, "/1/7/42/": a subtree is one prefix match.
+    path = models.CharField(max_length=255, editable=False, default="")
+    level = models.PositiveSmallIntegerField(_("level"), editable=False, default=1)
+    admin_code = models.CharField(_("administrative code"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    opened_on = models.DateField(_("opening date"), null=True, blank=True)
+    closed_on = models.DateField(_("closing date"), null=True, blank=True)
+    # Diacritic-folded code, name and administrative code, matched by the search box.
+    search_text = models.CharField(max_length=600, editable=False, default="")
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path_field = "path"
+    audit_exclude = ("search_text", "path", "level")
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["path"]
+        indexes = [
+            # Subtree queries (scope restriction, rollups): path LIKE 'prefix%'.
+            models.Index(fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"]),
+            # The unit list in tree order within one kind and level.
+            models.Index(fields=["level", "kind"], name="orgunit_level_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def audit_scope_path(self) -> str:
+        return self.path
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
+            errors.setdefault("closed_on", []).append(_("The closing date must be on or after the opening date."))
+        allowed = ALLOWED_PARENT_KINDS.get(self.kind, frozenset())
+        parent_kind = self.parent.kind if self.parent_id else ""
+        if parent_kind not in allowed:
+            if not allowed:
+                message = _("A unit of this kind cannot have a parent unit.")
+            elif self.parent_id is None:
+                message = _("A %(kind)s needs a parent unit: %(allowed)s.")
+            else:
+                message = _("A %(kind)s cannot be placed under a %(parent)s; allowed parents: %(allowed)s.")
+            errors.setdefault("parent", []).append(
+                ValidationError(
+                    message,
+                    params={
+                        "kind": OrgUnitKind(self.kind).label.lower() if self.kind else "",
+                        "parent": OrgUnitKind(parent_kind).label.lower() if parent_kind else "",
+                        "allowed": ", ".join(str(OrgUnitKind(k).label).lower() for k in sorted(allowed) if k),
+                    },
+                )
+            )
+        if self.pk and self.parent_id and self.parent.path.startswith(self.path) and self.path:
+            errors.setdefault("parent", []).append(_("A unit cannot be placed under itself or one of its descendants."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class Population(AuditedModel):
+    """Catchment population (dân số) of a unit for one year: the denominator of "per 10,000" figures."""
+
+    orgunit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="populations")
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990), MaxValueValidator(2100)])
+    population = models.PositiveIntegerField(_("population"))
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path_field = "orgunit__path"
+
+    class Meta:
+        verbose_name = _("catchment population")
+        verbose_name_plural = _("catchment populations")
+        ordering = ["orgunit", "-year"]
+        constraints = [models.UniqueConstraint(fields=["orgunit", "year"], name="unique_population_year")]
+
+    def __str__(self) -> str:
+        return f"{self.orgunit.code} {self.year}: {self.population}"
+
+    @property
+    def audit_scope_path(self) -> str:
+        return self.orgunit.path

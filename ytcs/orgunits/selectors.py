@@ -1,0 +1,106 @@
+"""Reads of the org-unit tree; each starts from the viewer's restriction."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet, Sum
+from django.http import Http404
+
+from ytcs.core.querysets import VIEW
+from ytcs.core.text import search_tokens
+from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
+
+
+def orgunit_list(*, user: Any, filters: dict[str, Any] | None = None, action: str = VIEW) -> QuerySet[OrgUnit]:
+    """Units the user may see, filtered by search text (diacritics ignored), kind, parent, subtree, status."""
+    filters = filters or {}
+    qs = OrgUnit.objects.restrict(user, action)
+    for token in search_tokens(filters.get("q")):
+        qs = qs.filter(search_text__contains=token)
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("parent"):
+        qs = qs.filter(parent__code=filters["parent"])
+    if filters.get("within"):
+        root = OrgUnit.objects.filter(code=filters["within"]).values_list("path", flat=True).first()
+        qs = qs.filter(path__startswith=root) if root else qs.none()
+    status = filters.get("status")
+    if status == "open":
+        qs = qs.filter(closed_on__isnull=True)
+    elif status == "closed":
+        qs = qs.filter(closed_on__isnull=False)
+    return qs.select_related("parent")
+
+
+def orgunit_get(*, user: Any, code: str, action: str = VIEW) -> OrgUnit:
+    """One unit by code, or 404 when it does not exist or lies outside the user's scope."""
+    unit = OrgUnit.objects.restrict(user, action).select_related("parent").filter(code=code).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def orgunit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
+    """The parent chain from the root down to the unit's parent (shown to orient the user)."""
+    ids = unit.ancestor_ids
+    by_id = OrgUnit.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def orgunit_roots(*, user: Any) -> QuerySet[OrgUnit]:
+    """The top units of the user's scope: the units their roles are held on (or the tree roots)."""
+    qs = OrgUnit.objects.restrict(user, VIEW)
+    if user.is_superuser:
+        return qs.filter(parent__isnull=True)
+    role_unit_ids = user.role_assignments.values_list("orgunit_id", flat=True)
+    return qs.filter(pk__in=role_unit_ids)
+
+
+def parent_choices(*, user: Any) -> QuerySet[OrgUnit]:
+    """Units under which the user may create or move units (only kinds that can have children)."""
+    parent_kinds = [OrgUnitKind.COUNTRY, OrgUnitKind.PROVINCE, OrgUnitKind.REGIONAL_CENTRE, OrgUnitKind.STATION]
+    return OrgUnit.objects.restrict(user, "change").filter(kind__in=parent_kinds, closed_on__isnull=True)
+
+
+def population_by_year(*, unit: OrgUnit) -> list[dict[str, Any]]:
+    """Per year: the unit's own recorded population and the sum over the stations below it."""
+    own = {p.year: p for p in unit.populations.all()}
+    rolled = dict(
+        Population.objects.filter(orgunit__path__startswith=unit.path, orgunit__kind=OrgUnitKind.STATION)
+        .exclude(orgunit=unit)
+        .values("year")
+        .annotate(total=Sum("population"))
+        .values_list("year", "total")
+    )
+    years = sorted(set(own) | set(rolled), reverse=True)
+    return [{"year": y, "record": own.get(y), "stations_total": rolled.get(y)} for y in years]
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    units_by_kind: list[tuple[str, str, int]]
+    population_year: int | None
+    population: int | None
+    stations: int
+
+
+def scope_summary(*, user: Any, on: datetime.date | None = None) -> ScopeSummary:
+    """Home-page figures for the user's scope, computed in the database."""
+    on = on or datetime.date.today()
+    units = OrgUnit.objects.restrict(user, VIEW).filter(closed_on__isnull=True)
+    counts = dict(units.order_by().values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    by_kind = [(kind.value, kind.label, counts[kind.value]) for kind in OrgUnitKind if counts.get(kind.value)]
+    station_pops = Population.objects.filter(
+        orgunit__in=units.filter(kind=OrgUnitKind.STATION).values("pk"), year__lte=on.year
+    )
+    year = station_pops.aggregate(y=Max("year"))["y"]
+    total = station_pops.filter(year=year).aggregate(s=Sum("population"))["s"] if year else None
+    return ScopeSummary(
+        units_by_kind=by_kind,
+        population_year=year,
+        population=total,
+        stations=counts.get(OrgUnitKind.STATION, 0),
+    )

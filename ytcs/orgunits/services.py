@@ -1,0 +1,141 @@
+"""Writes to the org-unit tree and catchment populations."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from ytcs.core.audit import audit_context
+from ytcs.core.services import ensure_can_change, ensure_still_in_scope
+from ytcs.core.text import fold
+from ytcs.orgunits.models import OrgUnit, Population
+
+EDITABLE_FIELDS = ("code", "name", "kind", "parent", "admin_code", "address", "phone", "opened_on", "closed_on")
+
+
+def orgunit_search_text(unit: OrgUnit) -> str:
+    return fold(" ".join(filter(None, [unit.code, unit.name, unit.admin_code])))
+
+
+def _place(unit: OrgUnit) -> None:
+    """Set path and level from the parent, rewriting the subtree when the unit moved."""
+    old_path = unit.path
+    new_path = f"{unit.parent.path if unit.parent_id else '/'}{unit.pk}/"
+    if new_path == old_path:
+        return
+    new_level = new_path.count("/") - 1
+    if old_path:
+        delta = new_level - unit.level
+        OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)), level=F("level") + delta
+        )
+    OrgUnit.objects.filter(pk=unit.pk).update(path=new_path, level=new_level)
+    unit.path, unit.level = new_path, new_level
+
+
+@transaction.atomic
+def orgunit_create(
+    *,
+    user: Any,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None,
+    admin_code: str = "",
+    address: str = "",
+    phone: str = "",
+    opened_on: datetime.date | None = None,
+    closed_on: datetime.date | None = None,
+) -> OrgUnit:
+    """Create a unit under a parent the user may change (a root unit only for superusers)."""
+    ensure_can_change(user=user, path=parent.path if parent else "/")
+    unit = OrgUnit(
+        code=code.strip(),
+        name=name.strip(),
+        kind=kind,
+        parent=parent,
+        admin_code=admin_code.strip(),
+        address=address.strip(),
+        phone=phone.strip(),
+        opened_on=opened_on,
+        closed_on=closed_on,
+    )
+    unit.search_text = orgunit_search_text(unit)
+    unit.full_clean()
+    with audit_context(user=user):
+        unit.save()
+    _place(unit)
+    ensure_still_in_scope(user=user, instance=unit)
+    return unit
+
+
+@transaction.atomic
+def orgunit_update(*, user: Any, unit: OrgUnit, **changes: Any) -> OrgUnit:
+    """Edit a unit; moving it under another parent needs change rights on both ends."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    ensure_can_change(user=user, path=unit.path)
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    for field, value in changes.items():
+        setattr(unit, field, value.strip() if isinstance(value, str) else value)
+    if "parent" in changes:
+        new_parent = changes["parent"]
+        ensure_can_change(user=user, path=new_parent.path if new_parent else "/")
+    if unit.closed_on is not None:
+        _check_children_closed(unit, unit.closed_on)
+    unit.search_text = orgunit_search_text(unit)
+    unit.full_clean()
+    with audit_context(user=user):
+        unit.save()
+    _place(unit)
+    ensure_still_in_scope(user=user, instance=unit)
+    return unit
+
+
+def _check_children_closed(unit: OrgUnit, on: datetime.date) -> None:
+    open_children = unit.children.filter(closed_on__isnull=True) if unit.pk else OrgUnit.objects.none()
+    if open_children.exists():
+        names = ", ".join(c.code for c in open_children[:5])
+        raise ValidationError(
+            {"closed_on": _("Close or move its units first (still open: %(names)s).") % {"names": names}}
+        )
+    later = unit.children.filter(closed_on__gt=on).first() if unit.pk else None
+    if later is not None:
+        raise ValidationError(
+            {"closed_on": _("Unit %(code)s under it closes later, on %(date)s.")
+             % {"code": later.code, "date": later.closed_on.strftime("%d/%m/%Y")}}
+        )
+
+
+@transaction.atomic
+def orgunit_close(*, user: Any, unit: OrgUnit, closed_on: datetime.date) -> OrgUnit:
+    """Close a unit (ngừng hoạt động) on a date after its opening; its subunits must be closed first."""
+    return orgunit_update(user=user, unit=unit, closed_on=closed_on)
+
+
+@transaction.atomic
+def population_set(*, user: Any, unit: OrgUnit, year: int, population: int, source: str = "") -> Population:
+    """Record (or correct) the catchment population of a unit for a year."""
+    ensure_can_change(user=user, path=unit.path)
+    record = Population.objects.filter(orgunit=unit, year=year).first() or Population(orgunit=unit, year=year)
+    record.population = population
+    record.source = source.strip()
+    record.full_clean()
+    with audit_context(user=user):
+        record.save()
+    return record
+
+
+@transaction.atomic
+def population_delete(*, user: Any, record: Population) -> None:
+    """Remove a population figure entered by mistake."""
+    ensure_can_change(user=user, path=record.orgunit.path)
+    with audit_context(user=user):
+        record.delete()
