@@ -131,8 +131,9 @@ YTCS_IMPORT_MAX_BYTES = env_int("YTCS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous call then answers 401 with a WWW-Authenticate header, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "ytcs.core.api.pagination.StandardPagination",
@@ -169,7 +170,7 @@ CACHES = {
     )
 }
 
-EMAIL_BACKEND = env_str("YTCS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": env_str("YTCS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env_str("YTCS_DEFAULT_FROM_EMAIL", "ytcs@localhost")
 
 SESSION_COOKIE_SECURE = env_bool("YTCS_SECURE_COOKIES", not DEBUG)

@@ -27,11 +27,13 @@ class User(AuditedModel, AbstractUser):
         blank=True,
         related_name="users",
     )
+    # Diacritic-folded username, full name and e-mail, matched by the search box.
+    search_text = models.CharField(max_length=500, editable=False, default="")
 
     objects = ScopedUserManager()
     scope_path_field = "home_unit__path"
     scope_change_action = "manage_users"
-    audit_exclude = ("password", "last_login")
+    audit_exclude = ("password", "last_login", "search_text")
 
     class Meta:
         verbose_name = _("user")

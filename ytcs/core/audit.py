@@ -103,7 +103,9 @@ def _after_save(sender: type[models.Model], instance: models.Model, created: boo
     before = getattr(instance, "_audit_before", None)
     fields = {f.name: f for f in _audited_fields(instance)}
     if created or before is None:
-        changes = {name: [None, _label(fields[name], value)] for name, value in after.items() if value not in (None, "")}
+        changes = {
+            name: [None, _label(fields[name], value)] for name, value in after.items() if value not in (None, "")
+        }
         _record(instance, "create", changes)
         return
     changes = {

@@ -23,8 +23,11 @@ def navigation(request):
     app = current.split(":")[0] if current else ""
     return {
         "nav_items": [
-            {"url": reverse(name), "label": label, "active": name.split(":")[0] == app and app != "core"
-             or name == current}
+            {
+                "url": reverse(name),
+                "label": label,
+                "active": name.split(":")[0] == app and app != "core" or name == current,
+            }
             for name, label in items
         ]
     }

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.http import Http404
 
 from ytcs.core.querysets import VIEW
@@ -14,7 +14,9 @@ from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 
 
-def orgunit_list(*, user: Any, filters: dict[str, Any] | None = None, action: str = VIEW) -> QuerySet[OrgUnit]:
+def orgunit_list(
+    *, user: Any, filters: dict[str, Any] | None = None, action: str = VIEW, with_populations: bool = False
+) -> QuerySet[OrgUnit]:
     """Units the user may see, filtered by search text (diacritics ignored), kind, parent, subtree, status."""
     filters = filters or {}
     qs = OrgUnit.objects.restrict(user, action)
@@ -32,6 +34,8 @@ def orgunit_list(*, user: Any, filters: dict[str, Any] | None = None, action: st
         qs = qs.filter(closed_on__isnull=True)
     elif status == "closed":
         qs = qs.filter(closed_on__isnull=False)
+    if with_populations:
+        qs = qs.prefetch_related(Prefetch("populations", queryset=Population.objects.order_by("-year")))
     return qs.select_related("parent")
 
 
@@ -63,6 +67,11 @@ def parent_choices(*, user: Any) -> QuerySet[OrgUnit]:
     """Units under which the user may create or move units (only kinds that can have children)."""
     parent_kinds = [OrgUnitKind.COUNTRY, OrgUnitKind.PROVINCE, OrgUnitKind.REGIONAL_CENTRE, OrgUnitKind.STATION]
     return OrgUnit.objects.restrict(user, "change").filter(kind__in=parent_kinds, closed_on__isnull=True)
+
+
+def population_list(*, user: Any, units: QuerySet[OrgUnit] | list[OrgUnit], action: str = VIEW) -> QuerySet[Population]:
+    """Population figures of the given units that the user may see (or change)."""
+    return Population.objects.restrict(user, action).filter(orgunit__in=units).select_related("orgunit")
 
 
 def population_by_year(*, unit: OrgUnit) -> list[dict[str, Any]]:

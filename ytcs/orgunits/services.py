@@ -109,8 +109,10 @@ def _check_children_closed(unit: OrgUnit, on: datetime.date) -> None:
     later = unit.children.filter(closed_on__gt=on).first() if unit.pk else None
     if later is not None:
         raise ValidationError(
-            {"closed_on": _("Unit %(code)s under it closes later, on %(date)s.")
-             % {"code": later.code, "date": later.closed_on.strftime("%d/%m/%Y")}}
+            {
+                "closed_on": _("Unit %(code)s under it closes later, on %(date)s.")
+                % {"code": later.code, "date": later.closed_on.strftime("%d/%m/%Y")}
+            }
         )
 
 

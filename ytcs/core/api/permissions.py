@@ -10,6 +10,9 @@ from ytcs.core.querysets import CHANGE, in_scope
 class ScopedWritePermission(BasePermission):
     """Reads need only authentication (the queryset is already restricted); writes need change scope."""
 
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
             return True

@@ -6,6 +6,7 @@ import factory
 
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
+from ytcs.core.text import fold
 from ytcs.orgunits.services import orgunit_search_text
 
 PASSWORD = "ytcs-test-pass-2025"
@@ -45,10 +46,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"Nguyễn Văn {n}")
+    search_text = factory.LazyAttribute(lambda o: fold(f"{o.username} {o.full_name}"))
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
 
 
 class RoleAssignmentFactory(factory.django.DjangoModelFactory):

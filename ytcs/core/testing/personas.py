@@ -40,7 +40,9 @@ class World:
 def build_world() -> World:
     prov = OrgUnitFactory(code="PROV", name="Sở Y tế Tỉnh Thử", kind=OrgUnitKind.PROVINCE)
     ra = OrgUnitFactory(code="RA", name="Trung tâm Y tế khu vực Hòa An", kind=OrgUnitKind.REGIONAL_CENTRE, parent=prov)
-    rb = OrgUnitFactory(code="RB", name="Trung tâm Y tế khu vực Bình Sơn", kind=OrgUnitKind.REGIONAL_CENTRE, parent=prov)
+    rb = OrgUnitFactory(
+        code="RB", name="Trung tâm Y tế khu vực Bình Sơn", kind=OrgUnitKind.REGIONAL_CENTRE, parent=prov
+    )
     a1 = OrgUnitFactory(code="A1", name="Trạm Y tế xã Nguyễn Huệ", kind=OrgUnitKind.STATION, parent=ra)
     a2 = OrgUnitFactory(code="A2", name="Trạm Y tế phường Đông Hà", kind=OrgUnitKind.STATION, parent=ra)
     b1 = OrgUnitFactory(code="B1", name="Trạm Y tế xã Bình Minh", kind=OrgUnitKind.STATION, parent=rb)

@@ -1,0 +1,203 @@
+"""Pages of the org-unit tree: list, detail, create/edit/close, populations, import/export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ytcs.core.forms import add_service_errors
+from ytcs.core.pages import paginate, query_without_page, render_page
+from ytcs.core.querysets import CHANGE, in_scope, scope_paths
+from ytcs.core.selectors import audit_for_objects
+from ytcs.orgunits import services
+from ytcs.orgunits.forms import OrgUnitCloseForm, OrgUnitFilterForm, OrgUnitForm, OrgUnitImportForm, PopulationForm
+from ytcs.orgunits.models import OrgUnit, Population
+from ytcs.orgunits.selectors import (
+    orgunit_ancestors,
+    orgunit_get,
+    orgunit_list,
+    parent_choices,
+    population_by_year,
+    population_list,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _can_change(user, unit: OrgUnit) -> bool:
+    return in_scope(user, unit.path, CHANGE)
+
+
+def _unit_for_change(request, code: str) -> OrgUnit:
+    """The unit, 404 when out of view scope, 403 when the user may only read it."""
+    unit = orgunit_get(user=request.user, code=code)
+    if not _can_change(request.user, unit):
+        raise PermissionDenied(_("You may view this unit but not change it."))
+    return unit
+
+
+def _filters(request) -> tuple[OrgUnitFilterForm, dict]:
+    form = OrgUnitFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, {k: v for k, v in data.items() if v}
+
+
+@login_required
+def orgunit_list_view(request):
+    form, filters = _filters(request)
+    units = orgunit_list(user=request.user, filters=filters).order_by("path")
+    page = paginate(request, units)
+    context = {
+        "filter_form": form,
+        "page": page,
+        "query": query_without_page(request),
+        "can_create": scope_paths(request.user, CHANGE) != [],
+        "parent_filter": filters.get("parent"),
+    }
+    return render_page(request, "orgunits/list.html", "orgunits/partials/table.html", context)
+
+
+@login_required
+def orgunit_export_view(request):
+    from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
+
+    _form, filters = _filters(request)
+    units = orgunit_list(user=request.user, filters=filters).order_by("path")
+    populations = population_list(user=request.user, units=units)
+    response = HttpResponse(xlsx.orgunit_export_workbook(units=units, populations=populations), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="don-vi.xlsx"'
+    return response
+
+
+@login_required
+def orgunit_template_view(request):
+    from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
+
+    response = HttpResponse(xlsx.orgunit_template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-don-vi.xlsx"'
+    return response
+
+
+@login_required
+def orgunit_import_view(request):
+    from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
+
+    if scope_paths(request.user, CHANGE) == []:
+        raise PermissionDenied
+    form = OrgUnitImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = xlsx.orgunits_import(user=request.user, file=form.cleaned_data["file"])
+        if result.ok:
+            messages.success(
+                request,
+                _("Import done: %(created)d units created, %(updated)d updated, %(pops)d population figures saved.")
+                % {"created": result.created, "updated": result.updated, "pops": result.populations_saved},
+            )
+            return redirect("orgunits:list")
+    return render(request, "orgunits/import.html", {"form": form, "result": result})
+
+
+@login_required
+def orgunit_detail_view(request, code: str):
+    unit = orgunit_get(user=request.user, code=code)
+    ancestors = [(a, in_scope(request.user, a.path)) for a in orgunit_ancestors(unit=unit)]
+    children = orgunit_list(user=request.user, filters={"parent": unit.code}).order_by("kind", "name")
+    history = audit_for_objects(user=request.user, models=[OrgUnit, Population], scope_path=unit.path)[:50]
+    can_change = _can_change(request.user, unit)
+    return render(
+        request,
+        "orgunits/detail.html",
+        {
+            "unit": unit,
+            "ancestors": ancestors,
+            "children": children[:100],
+            "children_count": children.count(),
+            "populations": population_by_year(unit=unit),
+            "history": history,
+            "can_change": can_change,
+            "population_form": PopulationForm() if can_change else None,
+            "close_form": OrgUnitCloseForm() if can_change and unit.is_open else None,
+        },
+    )
+
+
+@login_required
+def orgunit_create_view(request):
+    if scope_paths(request.user, CHANGE) == []:
+        raise PermissionDenied(_("Your roles do not allow creating units."))
+    initial = {}
+    if request.GET.get("parent"):
+        initial["parent"] = parent_choices(user=request.user).filter(code=request.GET["parent"]).first()
+    form = OrgUnitForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.orgunit_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Unit %(name)s was created.") % {"name": unit.name})
+            return redirect("orgunits:detail", code=unit.code)
+    return render(request, "orgunits/form.html", {"form": form, "unit": None})
+
+
+@login_required
+def orgunit_edit_view(request, code: str):
+    unit = _unit_for_change(request, code)
+    form = OrgUnitForm(request.POST or None, instance=unit, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            unit = services.orgunit_update(user=request.user, unit=unit, **changes)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": unit.name})
+            return redirect("orgunits:detail", code=unit.code)
+    return render(request, "orgunits/form.html", {"form": form, "unit": unit})
+
+
+@login_required
+def orgunit_close_view(request, code: str):
+    unit = _unit_for_change(request, code)
+    form = OrgUnitCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.orgunit_close(user=request.user, unit=unit, closed_on=form.cleaned_data["closed_on"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Unit %(name)s was closed.") % {"name": unit.name})
+            return redirect("orgunits:detail", code=unit.code)
+    return render(request, "orgunits/close.html", {"form": form, "unit": unit})
+
+
+@login_required
+@require_POST
+def population_save_view(request, code: str):
+    unit = _unit_for_change(request, code)
+    form = PopulationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.population_set(user=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Population for %(year)s was saved.") % form.cleaned_data)
+            return redirect("orgunits:detail", code=unit.code)
+    return render(request, "orgunits/population_form.html", {"form": form, "unit": unit}, status=400)
+
+
+@login_required
+@require_POST
+def population_delete_view(request, code: str, year: int):
+    unit = _unit_for_change(request, code)
+    record = get_object_or_404(population_list(user=request.user, units=[unit], action=CHANGE), year=year)
+    services.population_delete(user=request.user, record=record)
+    messages.success(request, _("Population for %(year)s was deleted.") % {"year": year})
+    return redirect("orgunits:detail", code=unit.code)
