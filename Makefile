@@ -28,7 +28,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 install: $(VENV)/.synced
-	@YTCS_DEBUG=1 $(YTCS) compilemessages --ignore=.venv --ignore=.tools -v 0
+	@YTCS_DEBUG=1 $(YTCS) compile_translations
 
 demo: install
 	@mkdir -p var

@@ -1,8 +1,20 @@
+import os
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
 from ytcs.core.testing.factories import PASSWORD
 from ytcs.core.testing.personas import build_world
+
+
+def pytest_configure(config):
+    # Vietnamese is the default language: the catalogues must be compiled before any page renders.
+    # Only the controller compiles, so parallel workers never race on the .mo files.
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        from ytcs.core.i18n import compile_translations
+
+        compile_translations(Path(__file__).parent / "locale")
 
 
 @pytest.fixture

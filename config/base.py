@@ -170,7 +170,24 @@ CACHES = {
     )
 }
 
-MAILERS = {"default": {"BACKEND": env_str("YTCS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_EMAIL_BACKEND = env_str("YTCS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG else _SMTP)
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": (
+            {
+                "host": env_str("YTCS_EMAIL_HOST", "localhost"),
+                "port": env_int("YTCS_EMAIL_PORT", 25),
+                "username": env_str("YTCS_EMAIL_USER", ""),
+                "password": env_str("YTCS_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("YTCS_EMAIL_TLS", False),
+            }
+            if _EMAIL_BACKEND == _SMTP
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("YTCS_DEFAULT_FROM_EMAIL", "ytcs@localhost")
 
 SESSION_COOKIE_SECURE = env_bool("YTCS_SECURE_COOKIES", not DEBUG)
