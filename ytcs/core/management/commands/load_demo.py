@@ -1,0 +1,69 @@
+"""`ytcs load_demo`: a deterministic synthetic province or country (dữ liệu mẫu)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ytcs.core.demo.builder import (
+    DEFAULT_PASSWORD,
+    LoadReport,
+    Stopwatch,
+    demo_data_exists,
+    demo_load,
+    demo_reset,
+    demo_username_clashes,
+)
+from ytcs.core.demo.plan import SCALES
+from ytcs.orgunits.models import OrgUnit
+
+
+class Command(BaseCommand):
+    help = (
+        "Load synthetic demo data: one province (~10 regional centres, ~150 stations) or the whole country "
+        "(34 provinces, ~11,000 units), with demo users sharing one password. Same --seed, same data."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=SCALES, default="province", help="province (default) or national")
+        parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of every demo user")
+        existing = parser.add_mutually_exclusive_group()
+        existing.add_argument("--if-empty", action="store_true", help="do nothing when org units already exist")
+        existing.add_argument(
+            "--reset", action="store_true", help="first delete all org units, users, roles, tokens and audit entries"
+        )
+
+    def handle(self, *args: Any, scale: str, seed: int, password: str, if_empty: bool, reset: bool, **options: Any):
+        watch = Stopwatch()
+        if reset:
+            with watch.step("reset"):
+                demo_reset()
+        elif demo_data_exists():
+            count = OrgUnit.objects.count()
+            if if_empty:
+                self.stdout.write(f"Demo data already there ({count} org units): nothing loaded.")
+                return
+            raise CommandError(
+                f"The database already holds {count} org units. Use --reset to replace everything with demo data, "
+                "or --if-empty to keep what is there."
+            )
+        clashes = demo_username_clashes()
+        if clashes:
+            raise CommandError(
+                f"These usernames already exist: {', '.join(clashes)}. Use --reset to replace all users with demo data."
+            )
+        report = demo_load(scale=scale, seed=seed, password=password)
+        self._print(report, {**watch.timings, **report.timings})
+
+    def _print(self, report: LoadReport, timings: dict[str, float]) -> None:
+        total = sum(timings.values())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the {report.plan.scale} demo data (seed {report.plan.seed}) in {total:.1f} s: "
+                f"{report.units} org units, {report.populations} population figures, {report.users} users."
+            )
+        )
+        self.stdout.write("  " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
+        self.stdout.write("  Logins: ytcs demo_logins")

@@ -1,0 +1,272 @@
+"""The demo data set: deterministic, realistic, scoped logins, and safe to run twice."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from rest_framework.authtoken.models import Token
+
+from ytcs.accounts.models import RoleAssignment, User
+from ytcs.accounts.roles import Role
+from ytcs.core.audit import audit_context
+from ytcs.core.demo.builder import demo_load
+from ytcs.core.demo.plan import PROFILES, plan_demo, split_evenly
+from ytcs.core.models import AuditEntry
+from ytcs.core.text import fold
+from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
+from ytcs.orgunits.services import orgunit_search_text, orgunit_update
+
+PASSWORD = "demo-pass-2025"
+
+
+def load(*args: str) -> str:
+    out = StringIO()
+    call_command("load_demo", "--password", PASSWORD, *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> tuple[list, list, list]:
+    units = OrgUnit.objects.order_by("code").values_list(
+        "pk", "code", "name", "kind", "parent__code", "path", "admin_code", "address", "opened_on", "closed_on"
+    )
+    populations = Population.objects.order_by("orgunit__code", "year").values_list(
+        "orgunit__code", "year", "population"
+    )
+    users = User.objects.order_by("username").values_list("username", "full_name", "home_unit__code")
+    return list(units), list(populations), list(users)
+
+
+def count(kind: str) -> int:
+    return OrgUnit.objects.filter(kind=kind).count()
+
+
+# --- the plan (pure Python, no database) ---
+
+
+def test_the_national_plan_has_34_provinces_and_about_11000_units():
+    plan = plan_demo(scale="national", seed=1)
+    assert plan.units[0].code == "BYT" and plan.units[0].kind == OrgUnitKind.COUNTRY
+    assert plan.count(OrgUnitKind.PROVINCE) == 34
+    assert 10_000 <= len(plan.units) <= 12_000
+    assert 3_200 <= plan.count(OrgUnitKind.STATION) <= 3_400
+    assert plan.count(OrgUnitKind.SATELLITE) >= 6_000
+    codes = [unit.code for unit in plan.units]
+    assert len(set(codes)) == len(codes)
+    admin_codes = [unit.admin_code for unit in plan.units if unit.admin_code]
+    assert len(set(admin_codes)) == len(admin_codes) and all(len(c) == 5 and c.isdigit() for c in admin_codes)
+    assert {user.unit_code for user in plan.users} == {"BYT", "SYT01", "TTKV0101", "TYT010101"}
+
+
+def test_every_parent_comes_before_its_children_one_level_up():
+    plan = plan_demo(scale="national", seed=3, factor=0.1)
+    depth = {}
+    for unit in plan.units:
+        assert unit.parent_code is None or depth[unit.parent_code] == unit.depth - 1
+        depth[unit.code] = unit.depth
+
+
+def test_names_carry_vietnamese_diacritics_in_nfc():
+    plan = plan_demo(scale="province", seed=1)
+    names = [unit.name for unit in plan.units] + [user.full_name for user in plan.users]
+    assert all(unicodedata.is_normalized("NFC", name) for name in names)
+    assert plan.units[0].name == "Sở Y tế tỉnh Sơn Hà"
+    stations = [unit.name for unit in plan.units if unit.kind == OrgUnitKind.STATION]
+    assert all(fold(name).startswith("tram y te ") for name in stations)
+    assert sum(name != fold(name) for name in stations) > len(stations) * 0.9
+
+
+def test_station_populations_stay_realistic_and_grow():
+    for unit in plan_demo(scale="province", seed=5).units:
+        figures = [people for _, people in unit.populations]
+        assert all(2_900 <= people <= 27_000 for people in figures)
+        assert figures == sorted(figures)
+
+
+def test_split_evenly_shares_the_whole_total():
+    rng = random.Random(1)
+    for total, parts in ((150, 10), (38, 3), (5, 5), (1, 1)):
+        counts = split_evenly(rng, total=total, parts=parts)
+        assert sum(counts) == total and len(counts) == parts and min(counts) >= 1
+
+
+def test_an_unknown_scale_is_refused():
+    with pytest.raises(ValueError, match="unknown scale"):
+        plan_demo(scale="district", seed=1)
+
+
+# --- loading ---
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_data_and_ids():
+    load("--seed", "7")
+    first = snapshot()
+    load("--seed", "7", "--reset")
+    assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_another_seed_gives_other_data():
+    load("--seed", "1")
+    first = snapshot()
+    load("--seed", "2", "--reset")
+    second = snapshot()
+    assert [row[2] for row in first[0]] != [row[2] for row in second[0]]
+    assert first[1] != second[1]
+
+
+@pytest.mark.django_db
+def test_the_province_has_about_ten_centres_and_150_stations():
+    output = load()
+    assert "Loaded the province demo data (seed 1)" in output
+    assert count(OrgUnitKind.PROVINCE) == 1 and count(OrgUnitKind.COUNTRY) == 0
+    assert 9 <= count(OrgUnitKind.REGIONAL_CENTRE) <= 11
+    assert 140 <= count(OrgUnitKind.STATION) <= 160
+    assert 20 <= count(OrgUnitKind.SATELLITE) <= 80
+    assert 2 <= count(OrgUnitKind.HOSPITAL) <= 3
+    assert count(OrgUnitKind.PROVINCIAL_UNIT) >= 2
+    assert PROFILES["province"].private[0] <= count(OrgUnitKind.PRIVATE) <= PROFILES["province"].private[1]
+    closed = OrgUnit.objects.filter(closed_on__isnull=False)
+    assert closed.count() >= 2 and all(unit.closed_on > unit.opened_on for unit in closed)
+    assert not OrgUnit.objects.filter(parent__closed_on__isnull=False, closed_on__isnull=True).exists()
+    open_stations = OrgUnit.objects.filter(kind=OrgUnitKind.STATION, closed_on__isnull=True)
+    years = Counter(Population.objects.filter(orgunit__in=open_stations).values_list("year", flat=True))
+    assert years == dict.fromkeys((2023, 2024, 2025, 2026), open_stations.count())
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_units_get_their_path_level_and_search_text():
+    load()
+    units = {unit.pk: unit for unit in OrgUnit.objects.all()}
+    for unit in units.values():
+        parent_path = units[unit.parent_id].path if unit.parent_id else "/"
+        assert unit.path == f"{parent_path}{unit.pk}/"
+        assert unit.level == unit.path.count("/") - 1
+        assert unit.search_text == orgunit_search_text(unit)
+    assert OrgUnit.objects.filter(search_text__contains="tram y te").count() == count(OrgUnitKind.STATION)
+    station = OrgUnit.objects.get(code="TYT0101")
+    assert station.parent.code == "TTKV01" and station.parent.parent.code == "SYT"
+    assert len(station.admin_code) == 5 and station.address and station.phone
+
+
+@pytest.mark.django_db
+def test_a_shrunk_national_data_set_loads_under_the_ministry():
+    report = demo_load(scale="national", seed=1, password=PASSWORD, factor=0.02)
+    assert report.units == OrgUnit.objects.count()
+    assert OrgUnit.objects.get(code="BYT").level == 1
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.PROVINCE, level=2, parent__code="BYT").count() == 34
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.SATELLITE).values_list("level", flat=True).distinct().get() == 5
+    assert User.objects.get(username="province_admin").home_unit.name == "Sở Y tế thành phố Hà Nội"
+    assert User.objects.get(username="admin").home_unit.code == "BYT"
+
+
+@pytest.mark.django_db
+def test_demo_users_hold_their_documented_roles_and_scope():
+    load()
+    roles = {
+        (r.user.username, r.role): r.orgunit.code for r in RoleAssignment.objects.select_related("user", "orgunit")
+    }
+    assert roles == {
+        ("province_admin", Role.PROVINCE_ADMIN): "SYT",
+        ("province_viewer", Role.PROVINCE_VIEWER): "SYT",
+        ("region_manager", Role.REGIONAL_MANAGER): "TTKV01",
+        ("station_head", Role.STATION_HEAD): "TYT0101",
+        ("data_clerk", Role.DATA_CLERK): "TTKV01",
+    }
+    users = {user.username: user for user in User.objects.all()}
+    assert users["admin"].is_superuser and users["admin"].is_staff
+    assert not any(user.is_superuser for name, user in users.items() if name != "admin")
+    assert all(user.check_password(PASSWORD) and user.full_name for user in users.values())
+    everything = OrgUnit.objects.count()
+    assert OrgUnit.objects.restrict(users["province_admin"], "view").count() == everything
+    region = OrgUnit.objects.get(code="TTKV01")
+    in_region = OrgUnit.objects.filter(path__startswith=region.path).count()
+    assert OrgUnit.objects.restrict(users["region_manager"], "view").count() == in_region < everything
+    station = OrgUnit.objects.get(code="TYT0101")
+    station_units = OrgUnit.objects.restrict(users["station_head"], "change")
+    assert {unit.parent_id for unit in station_units if unit != station} <= {station.pk} and station in station_units
+    assert not OrgUnit.objects.restrict(users["province_viewer"], "change").exists()
+    assert not OrgUnit.objects.restrict(users["data_clerk"], "change").exists()
+
+
+# --- existing data ---
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_existing_data_alone():
+    load("--seed", "1")
+    before = snapshot()
+    output = load("--seed", "2", "--if-empty")
+    assert "already there" in output
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_load_over_existing_data():
+    load()
+    with pytest.raises(CommandError, match="--reset"):
+        load("--seed", "2")
+
+
+@pytest.mark.django_db
+def test_it_refuses_when_a_demo_username_is_taken():
+    User.objects.create_user(username="admin", password="x")
+    with pytest.raises(CommandError, match="admin"):
+        load()
+    assert not OrgUnit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reset_clears_audit_entries_tokens_and_extra_users():
+    load()
+    admin = User.objects.get(username="admin")
+    with audit_context(user=admin):
+        orgunit_update(user=admin, unit=OrgUnit.objects.get(code="TYT0101"), phone="0260 1234567")
+    Token.objects.create(user=admin)
+    User.objects.create_user(username="someone", password="x")
+    assert AuditEntry.objects.exists()
+    load("--reset")
+    assert not AuditEntry.objects.exists() and not Token.objects.exists()
+    assert not User.objects.filter(username="someone").exists()
+    assert OrgUnit.objects.get(code="TYT0101").phone != "0260 1234567"
+
+
+def test_if_empty_and_reset_exclude_each_other():
+    with pytest.raises(CommandError, match="not allowed with"):
+        load("--if-empty", "--reset")
+
+
+# --- demo_logins ---
+
+
+@pytest.mark.django_db
+def test_demo_logins_lists_users_roles_units_and_the_password():
+    load()
+    out = StringIO()
+    call_command("demo_logins", "--password", PASSWORD, stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    for username in ("admin", "province_admin", "province_viewer", "region_manager", "station_head", "data_clerk"):
+        assert username in text
+    assert "Sở Y tế tỉnh Sơn Hà" in text and OrgUnit.objects.get(code="TYT0101").name in text
+    assert PASSWORD in text and "http://127.0.0.1:8000/" in text
+
+
+@pytest.mark.django_db
+def test_demo_logins_warns_about_a_different_password():
+    load()
+    err = StringIO()
+    call_command("demo_logins", "--password", "another-one", stdout=StringIO(), stderr=err)
+    assert "another --password" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_logins_without_demo_users_says_what_to_run():
+    with pytest.raises(CommandError, match="load_demo"):
+        call_command("demo_logins", stdout=StringIO())
