@@ -85,10 +85,10 @@ def orgunit_template_view(request):
 
 @login_required
 def orgunit_import_view(request):
+    if scope_paths(request.user, CHANGE) == []:
+        raise PermissionDenied(_("Your roles do not allow importing units."))
     from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
 
-    if scope_paths(request.user, CHANGE) == []:
-        raise PermissionDenied
     form = OrgUnitImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

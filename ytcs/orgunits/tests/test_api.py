@@ -110,3 +110,20 @@ def test_schema_validates(world, client_for):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     validate_schema(schema)
     assert "/api/v1/orgunits/{code}/close/" in schema["paths"]
+
+
+def test_list_query_count_does_not_grow_with_rows(world, api_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ytcs.core.testing.factories import OrgUnitFactory, PopulationFactory
+
+    api = api_for(world.province_admin)
+    with CaptureQueriesContext(connection) as few:
+        api.get(reverse("orgunit-list"))
+    for i in range(20):
+        PopulationFactory(orgunit=OrgUnitFactory(code=f"Q{i}", parent=world.region_b), year=2025)
+    with CaptureQueriesContext(connection) as many:
+        response = api.get(reverse("orgunit-list"))
+    assert response.json()["count"] == 27
+    assert len(many) == len(few) <= 6
