@@ -115,7 +115,18 @@ def demo_load(*, scale: str, seed: int, password: str = DEFAULT_PASSWORD, factor
         populations = insert_populations(plan.units, pks)
     with watch.step("users"):
         insert_users(plan.users, pks, password=password)
+    with watch.step("analyze"):
+        analyze_tables([OrgUnit, Population, User, RoleAssignment])
     return LoadReport(plan=plan, units=len(pks), populations=populations, users=len(plan.users), timings=watch.timings)
+
+
+def analyze_tables(models_: list[type[models.Model]]) -> None:
+    """Refresh the query planner's statistics of freshly bulk-loaded tables."""
+    # PostgreSQL's manual advises it after a bulk load: until autovacuum gets there, the planner still sizes the
+    # tables as empty and picks sequential scans.
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def insert_units(units: list[UnitSpec]) -> dict[str, int]:
