@@ -113,6 +113,11 @@ class OrgUnit(AuditedModel):
                     },
                 )
             )
+        if self.parent_id and self.parent.closed_on is not None and self.closed_on is None:
+            errors.setdefault("parent", []).append(
+                _("The parent unit %(code)s is closed; an operating unit cannot be placed under it.")
+                % {"code": self.parent.code}
+            )
         if self.pk and self.parent_id and self.parent.path.startswith(self.path) and self.path:
             errors.setdefault("parent", []).append(_("A unit cannot be placed under itself or one of its descendants."))
         if errors:

@@ -23,6 +23,11 @@ def orgunit_search_text(unit: OrgUnit) -> str:
     return fold(" ".join(filter(None, [unit.code, unit.name, unit.admin_code])))
 
 
+def _fresh(unit: OrgUnit | None) -> OrgUnit | None:
+    """The unit as stored now: callers may hold a copy from before a move or a closure."""
+    return OrgUnit.objects.get(pk=unit.pk) if unit is not None else None
+
+
 def _place(unit: OrgUnit) -> None:
     """Set path and level from the parent, rewriting the subtree when the unit moved."""
     old_path = unit.path
@@ -54,6 +59,7 @@ def orgunit_create(
     closed_on: datetime.date | None = None,
 ) -> OrgUnit:
     """Create a unit under a parent the user may change (a root unit only for superusers)."""
+    parent = _fresh(parent)
     ensure_can_change(user=user, path=parent.path if parent else "/")
     unit = OrgUnit(
         code=code.strip(),
@@ -81,12 +87,13 @@ def orgunit_update(*, user: Any, unit: OrgUnit, **changes: Any) -> OrgUnit:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
-    ensure_can_change(user=user, path=unit.path)
+    # Check rights on the row as it is now, not on a caller's possibly stale copy (its subtree may have moved).
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    ensure_can_change(user=user, path=unit.path)
     for field, value in changes.items():
         setattr(unit, field, value.strip() if isinstance(value, str) else value)
     if "parent" in changes:
-        new_parent = changes["parent"]
+        new_parent = unit.parent = _fresh(changes["parent"])
         ensure_can_change(user=user, path=new_parent.path if new_parent else "/")
     if unit.closed_on is not None:
         _check_children_closed(unit, unit.closed_on)

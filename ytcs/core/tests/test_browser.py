@@ -53,7 +53,7 @@ def test_a_user_logs_in_opens_the_unit_tree_and_finds_stations_without_diacritic
     assert page.locator("h1").inner_text() == "Đăng nhập YTCS"
     page.fill("#id_username", "region_manager")
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     assert "Tổng quan" in page.locator("h1").inner_text()
 

@@ -22,7 +22,7 @@ def test_english_can_be_chosen(client):
 def test_wrong_password_gets_a_vietnamese_error(world, client):
     response = client.post(reverse("accounts:login"), {"username": "region_manager", "password": "sai"})
     assert response.status_code == 200
-    assert "Vui lòng nhập chính xác" in response.text
+    assert "mật khẩu chính xác" in response.text
 
 
 def test_home_shows_the_scope_of_the_user(world, client_for):

@@ -130,3 +130,10 @@ def test_update_without_change_writes_no_audit_entry(world):
     before = AuditEntry.objects.count()
     orgunit_update(user=world.region_manager, unit=world.station_a1, name=world.station_a1.name)
     assert AuditEntry.objects.count() == before
+
+
+def test_an_operating_unit_cannot_be_placed_under_a_closed_parent(world):
+    orgunit_close(user=world.region_manager, unit=world.station_a2, closed_on=datetime.date(2026, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        orgunit_create(user=world.region_manager, code="A2X", name="X", kind="satellite", parent=world.station_a2)
+    assert "parent" in exc.value.message_dict
