@@ -73,8 +73,9 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple]:
 def _where(prefix: str | None, extra: list[str] | None = None) -> tuple[str, list[Any]]:
     clauses, params = list(extra or []), []
     if prefix:
-        clauses.append("u.path LIKE %s")
-        params.append(prefix + "%")
+        # The subtree as the application asks for it: a byte-ordered range served by the path index.
+        clauses.append("u.path >= %s AND u.path < %s")
+        params.extend([prefix, prefix[:-1] + "0"])
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -91,7 +92,10 @@ def raw_list_page(*, prefix: str | None, page: int) -> list[str]:
 
 
 def raw_subtree(*, prefix: str) -> list[str]:
-    rows = _fetch("SELECT * FROM orgunits_orgunit u WHERE u.path LIKE %s ORDER BY u.path", [prefix + "%"])
+    rows = _fetch(
+        "SELECT * FROM orgunits_orgunit u WHERE u.path >= %s AND u.path < %s ORDER BY u.path",
+        [prefix, prefix[:-1] + "0"],
+    )
     return [row[1] for row in rows]
 
 
@@ -141,14 +145,14 @@ def build_cases() -> list[Case]:
     from rest_framework.test import APIClient
 
     from ytcs.accounts.models import User
-    from ytcs.core.querysets import forget_scope
+    from ytcs.core.querysets import forget_scope, subtree_q
     from ytcs.orgunits.models import OrgUnit
 
     superuser = User.objects.get(username="admin")
     admin = User.objects.get(username="province_admin")
     province = admin.role_assignments.get().orgunit
     total = OrgUnit.objects.count()
-    in_province = OrgUnit.objects.filter(path__startswith=province.path).count()
+    in_province = OrgUnit.objects.filter(subtree_q("path", province.path)).count()
     deep_all = min(DEEP_PAGE, math.ceil(total / PAGE_SIZE))
     deep_province = math.ceil(in_province / PAGE_SIZE)
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.fields import TreePathField
 from ytcs.core.querysets import RestrictedManager
 
 
@@ -52,7 +53,7 @@ class AuditEntry(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("object"), max_length=255)
-    scope_path = models.CharField(max_length=255)
+    scope_path = TreePathField(max_length=255)
     changes = models.JSONField(_("changes"), default=dict)
 
     objects = RestrictedManager()

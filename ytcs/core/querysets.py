@@ -46,6 +46,15 @@ def forget_scope(user: User) -> None:
     user.__dict__.pop("_ytcs_scope_cache", None)
 
 
+def subtree_q(field: str, path: str) -> Q:
+    """Rows whose org-unit path lies in the subtree rooted at `path` (which ends with "/").
+
+    A range rather than LIKE 'path%': both databases serve it from a plain index on the byte-ordered
+    path column (SQLite's LIKE is case-insensitive and cannot use one). "0" is the character after "/".
+    """
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+
+
 class RestrictedQuerySet(models.QuerySet):
     """QuerySet whose `restrict()` keeps the rows in the viewer's org-unit subtrees."""
 
@@ -58,7 +67,7 @@ class RestrictedQuerySet(models.QuerySet):
             return self._clone()
         if not paths:
             return self.none()
-        return self.filter(reduce(or_, (Q(**{f"{field}__startswith": path}) for path in paths)))
+        return self.filter(reduce(or_, (subtree_q(field, path) for path in paths)))
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from ytcs.core.querysets import subtree_q
 from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 
@@ -29,7 +30,7 @@ class OrgUnitFilterSet(django_filters.FilterSet):
 
     def filter_within(self, queryset, name, value):
         root = queryset.filter(code=value).values_list("path", flat=True).first()
-        return queryset.filter(path__startswith=root) if root else queryset.none()
+        return queryset.filter(subtree_q("path", root)) if root else queryset.none()
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(closed_on__isnull=(value == "open"))

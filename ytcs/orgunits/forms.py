@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.querysets import subtree_q
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.orgunits.selectors import parent_choices
 
@@ -34,7 +35,7 @@ class OrgUnitForm(forms.ModelForm):
         if self.instance.pk:
             # A unit cannot move under itself; its current parent stays selectable even when the
             # user may not write there (a station head editing their own station).
-            choices = choices.exclude(path__startswith=self.instance.path)
+            choices = choices.exclude(subtree_q("path", self.instance.path))
             if self.instance.parent_id:
                 choices = choices | OrgUnit.objects.filter(pk=self.instance.parent_id)
         self.fields["parent"].queryset = choices.order_by("path")

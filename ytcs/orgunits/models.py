@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.fields import TreePathField
 from ytcs.core.models import AuditedModel
 from ytcs.core.querysets import RestrictedQuerySet
 
@@ -29,7 +30,7 @@ class OrgUnitKind(models.TextChoices):
 
 # Which kinds a unit of each kind may hang under (product.md §3). Data, so it is read in one place.
 ALLOWED_PARENT_KINDS: dict[str, frozenset[str]] = {
-    OrgUnitKind.COUNTRY: frozenset(),
+    OrgUnitKind.COUNTRY: frozenset({""}),
     OrgUnitKind.PROVINCE: frozenset({OrgUnitKind.COUNTRY, ""}),
     OrgUnitKind.HOSPITAL: frozenset({OrgUnitKind.PROVINCE}),
     OrgUnitKind.PROVINCIAL_UNIT: frozenset({OrgUnitKind.PROVINCE}),
@@ -50,7 +51,7 @@ class OrgUnit(AuditedModel):
         "self", verbose_name=_("parent unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     # Materialised path of primary keys, "/1/7/42/": a subtree is one prefix match.
-    path = models.CharField(max_length=255, editable=False, default="")
+    path = TreePathField(max_length=255, editable=False, default="")
     level = models.PositiveSmallIntegerField(_("level"), editable=False, default=1)
     admin_code = models.CharField(_("administrative code"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
@@ -69,8 +70,8 @@ class OrgUnit(AuditedModel):
         verbose_name_plural = _("org units")
         ordering = ["path"]
         indexes = [
-            # Subtree queries (scope restriction, rollups): path LIKE 'prefix%'.
-            models.Index(fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"]),
+            # Subtree ranges (scope restriction, rollups) and the list in tree order (ORDER BY path).
+            models.Index(fields=["path"], name="orgunit_path_idx"),
             # The unit list in tree order within one kind and level.
             models.Index(fields=["level", "kind"], name="orgunit_level_kind_idx"),
         ]
@@ -97,7 +98,7 @@ class OrgUnit(AuditedModel):
         allowed = ALLOWED_PARENT_KINDS.get(self.kind, frozenset())
         parent_kind = self.parent.kind if self.parent_id else ""
         if parent_kind not in allowed:
-            if not allowed:
+            if allowed == {""}:
                 message = _("A unit of this kind cannot have a parent unit.")
             elif self.parent_id is None:
                 message = _("A %(kind)s needs a parent unit: %(allowed)s.")

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.http import Http404
 
-from ytcs.core.querysets import VIEW
+from ytcs.core.querysets import VIEW, subtree_q
 from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 
@@ -28,7 +28,7 @@ def orgunit_list(
         qs = qs.filter(parent__code=filters["parent"])
     if filters.get("within"):
         root = OrgUnit.objects.filter(code=filters["within"]).values_list("path", flat=True).first()
-        qs = qs.filter(path__startswith=root) if root else qs.none()
+        qs = qs.filter(subtree_q("path", root)) if root else qs.none()
     status = filters.get("status")
     if status == "open":
         qs = qs.filter(closed_on__isnull=True)
@@ -78,7 +78,7 @@ def population_by_year(*, unit: OrgUnit) -> list[dict[str, Any]]:
     """Per year: the unit's own recorded population and the sum over the stations below it."""
     own = {p.year: p for p in unit.populations.all()}
     rolled = dict(
-        Population.objects.filter(orgunit__path__startswith=unit.path, orgunit__kind=OrgUnitKind.STATION)
+        Population.objects.filter(subtree_q("orgunit__path", unit.path), orgunit__kind=OrgUnitKind.STATION)
         .exclude(orgunit=unit)
         .values("year")
         .annotate(total=Sum("population"))

@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from ytcs.core.audit import audit_context
+from ytcs.core.querysets import subtree_q
 from ytcs.core.services import ensure_can_change, ensure_still_in_scope
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit, Population
@@ -37,7 +38,7 @@ def _place(unit: OrgUnit) -> None:
     new_level = new_path.count("/") - 1
     if old_path:
         delta = new_level - unit.level
-        OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+        OrgUnit.objects.filter(subtree_q("path", old_path)).exclude(pk=unit.pk).update(
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1)), level=F("level") + delta
         )
     OrgUnit.objects.filter(pk=unit.pk).update(path=new_path, level=new_level)

@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import ytcs.core.fields
+
 
 class Migration(migrations.Migration):
 
@@ -26,7 +28,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('ui', 'Web page'), ('api', 'API'), ('import', 'File import'), ('command', 'Command line')], default='command', max_length=10, verbose_name='source')),
                 ('object_id', models.CharField(max_length=64)),
                 ('object_repr', models.CharField(max_length=255, verbose_name='object')),
-                ('scope_path', models.CharField(max_length=255)),
+                ('scope_path', ytcs.core.fields.TreePathField(max_length=255)),
                 ('changes', models.JSONField(default=dict, verbose_name='changes')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import factory
 
 from ytcs.accounts.models import RoleAssignment, User
-from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 from ytcs.core.text import fold
+from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 from ytcs.orgunits.services import orgunit_search_text
 
 PASSWORD = "ytcs-test-pass-2025"

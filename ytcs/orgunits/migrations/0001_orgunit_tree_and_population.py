@@ -4,6 +4,8 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
+import ytcs.core.fields
+
 
 class Migration(migrations.Migration):
 
@@ -20,7 +22,7 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(max_length=50, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_.-]*$', "Use letters without diacritics, digits, '.', '_' or '-' (e.g. TYT-0101).")], verbose_name='code')),
                 ('name', models.CharField(max_length=255, verbose_name='name')),
                 ('kind', models.CharField(choices=[('country', 'Ministry of Health (national)'), ('province', 'Provincial Department of Health'), ('hospital', 'Provincial hospital'), ('provincial_unit', 'Other provincial unit'), ('regional_centre', 'Regional health centre'), ('station', 'Commune health station'), ('satellite', 'Satellite point'), ('private', 'Private health facility')], db_index=True, max_length=20, verbose_name='kind')),
-                ('path', models.CharField(default='', editable=False, max_length=255)),
+                ('path', ytcs.core.fields.TreePathField(default='', editable=False, max_length=255)),
                 ('level', models.PositiveSmallIntegerField(default=1, editable=False, verbose_name='level')),
                 ('admin_code', models.CharField(blank=True, max_length=20, verbose_name='administrative code')),
                 ('address', models.CharField(blank=True, max_length=500, verbose_name='address')),
@@ -53,7 +55,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='orgunit',
-            index=models.Index(fields=['path'], name='orgunit_path_idx', opclasses=['varchar_pattern_ops']),
+            index=models.Index(fields=['path'], name='orgunit_path_idx'),
         ),
         migrations.AddIndex(
             model_name='orgunit',
