@@ -18,6 +18,8 @@ cp "$tmp/pico/css/pico.min.css" "$tmp/pico/LICENSE.md" static/vendor/pico/
 for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js favicon-32x32.png LICENSE; do
   cp "$tmp/swagger/$f" static/vendor/swagger-ui/
 done
+# Source maps are not vendored: drop the references so collectstatic's manifest finds every file it names.
+find static/vendor -name '*.js' -o -name '*.css' | xargs sed -i -E '/^[/][/*][#@] sourceMappingURL=.*$/d; s#/[*][#@] sourceMappingURL=[^*]*[*]/##'
 cat > static/vendor/VERSIONS.txt <<EOT
 htmx.org $HTMX (dist/htmx.min.js)
 @picocss/pico $PICO (css/pico.min.css)
