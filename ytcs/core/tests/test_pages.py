@@ -13,6 +13,11 @@ def test_login_page_is_vietnamese_by_default(client):
     assert '<html lang="vi">' in response.text
 
 
+def test_an_english_browser_still_gets_vietnamese(client):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Đăng nhập YTCS" in response.text
+
+
 def test_english_can_be_chosen(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("accounts:login"))
