@@ -197,8 +197,8 @@ def report(runs: list[Run], *, repeat: int) -> str:
             "request with token authentication (filtering, pagination, serialisation to JSON).",
             "- **Raw SQL ms**: the same rows fetched through a cursor in the same run: the total count plus one page "
             "of units with their parent's name, only the columns shown (list pages), the subtree by "
-            "materialised-path prefix "
-            "(`path >= '/1/2/' AND path < '/1/20'`, the range the path index serves), or the count, one page of stations and their populations (API). "
+            "materialised-path prefix (`path >= '/1/2/' AND path < '/1/20'`, the range the path index serves), "
+            "or the count, one page of stations and their populations (API). "
             "Before timing, the bench checks that both fetch the same units.",
             "- **Overhead ms** = median − raw SQL: what the framework layers add. **Queries**: SQL statements the "
             "application path runs (session, user or token, role lookup, count, rows, prefetches).",
