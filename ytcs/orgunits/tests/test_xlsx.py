@@ -567,3 +567,25 @@ def test_it_accepts_a_file_with_only_the_population_sheet_and_headers_without_st
 
     assert result.ok, result.errors
     assert Population.objects.get(orgunit=world.station_a1, year=2026).population == 8400
+
+
+def test_the_import_page_lists_bad_rows_in_vietnamese_and_saves_nothing(world, client_for):
+    before = counts()
+    file = xlsx_upload(
+        [unit_row("A5", "Trạm Y tế xã Năm", parent="RA", opened_on="31/02/2025"), unit_row("A6", "", parent="RA")],
+        [["A5", 2025, -3]],
+    )
+    response = client_for(world.region_manager).post("/orgunits/import/", {"file": file})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'id="import-errors"' in text and "chưa có dữ liệu nào được lưu" in text
+    assert "31/02/2025" in text and ">2<" in text and ">3<" in text
+    assert counts() == before
+
+
+def test_the_import_page_saves_a_good_file_and_says_so(world, client_for):
+    file = xlsx_upload([unit_row("A5", "Trạm Y tế xã Năm", parent="RA")], [["A5", 2025, 7300]])
+    response = client_for(world.region_manager).post("/orgunits/import/", {"file": file}, follow=True)
+    assert response.redirect_chain[-1][0].endswith("/orgunits/")
+    assert OrgUnit.objects.get(code="A5").populations.get(year=2025).population == 7300
+    assert AuditEntry.objects.filter(source="import", actor=world.region_manager).count() == 2
