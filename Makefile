@@ -48,8 +48,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	YTCS_DEBUG=1 $(YTCS) makemigrations --check --dry-run -v 1
-	YTCS_DEBUG=0 YTCS_SECRET_KEY=check-deploy-$$RANDOM$$RANDOM$$RANDOM$$RANDOM-not-a-real-key YTCS_ALLOWED_HOSTS=ytcs.example.org \
-	  $(YTCS) check --deploy --fail-level WARNING
+	YTCS_DEBUG=0 YTCS_SECRET_KEY="$$($(VENV)/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  YTCS_ALLOWED_HOSTS=ytcs.example.org $(YTCS) check --deploy --fail-level WARNING
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
