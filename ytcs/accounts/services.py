@@ -13,13 +13,21 @@ from ytcs.accounts.models import RoleAssignment, User
 from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.core.audit import audit_context
 from ytcs.core.querysets import forget_scope
-from ytcs.core.services import ensure_can_change, ensure_still_in_scope
+from ytcs.core.services import ensure_can_change, save_audited
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit
 
 
 def user_search_text(account: User) -> str:
     return fold(" ".join(filter(None, [account.username, account.full_name, account.email])))
+
+
+def _set_checked_password(account: User, password: str) -> None:
+    try:
+        validate_password(password, account)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    account.set_password(password)
 
 
 def _ensure_manages(user: Any, unit: OrgUnit | None) -> None:
@@ -33,16 +41,9 @@ def user_create(
     """Create an account attached to a unit the acting user manages."""
     _ensure_manages(user, home_unit)
     account = User(username=username.strip(), full_name=full_name.strip(), email=email.strip(), home_unit=home_unit)
-    try:
-        validate_password(password, account)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    account.set_password(password)
+    _set_checked_password(account, password)
     account.search_text = user_search_text(account)
-    account.full_clean()
-    with audit_context(user=user):
-        account.save()
-    ensure_still_in_scope(user=user, instance=account)
+    save_audited(user=user, instance=account)
     return account
 
 
@@ -60,10 +61,7 @@ def user_update(*, user: Any, account: User, **changes: Any) -> User:
     for field, value in changes.items():
         setattr(account, field, value.strip() if isinstance(value, str) else value)
     account.search_text = user_search_text(account)
-    account.full_clean()
-    with audit_context(user=user):
-        account.save()
-    ensure_still_in_scope(user=user, instance=account)
+    save_audited(user=user, instance=account)
     return account
 
 
@@ -71,11 +69,7 @@ def user_update(*, user: Any, account: User, **changes: Any) -> User:
 def user_set_password(*, user: Any, account: User, password: str) -> User:
     """Set a new password (the audit trail records that it changed, never the value)."""
     _ensure_manages(user, account.home_unit)
-    try:
-        validate_password(password, account)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    account.set_password(password)
+    _set_checked_password(account, password)
     account.save(update_fields=["password"])
     return account
 
@@ -88,9 +82,7 @@ def role_assign(*, user: Any, account: User, role: str, orgunit: OrgUnit) -> Rol
     if RoleAssignment.objects.filter(user=account, role=role, orgunit=orgunit).exists():
         raise ValidationError({"role": _("This user already holds this role on this unit.")})
     assignment = RoleAssignment(user=account, role=role, orgunit=orgunit)
-    assignment.full_clean()
-    with audit_context(user=user):
-        assignment.save()
+    save_audited(user=user, instance=assignment, recheck_scope=False)
     forget_scope(account)
     return assignment
 

@@ -15,7 +15,7 @@ from ytcs.accounts.forms import PasswordSetForm, RoleAssignForm, UserCreateForm,
 from ytcs.accounts.models import RoleAssignment
 from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.accounts.selectors import role_get, role_list, user_get, user_list
-from ytcs.core.forms import add_service_errors
+from ytcs.core.forms import call_service
 from ytcs.core.pages import paginate, query_without_page, render_page
 from ytcs.core.querysets import scope_paths
 from ytcs.core.selectors import audit_for_objects
@@ -45,11 +45,8 @@ def user_create_view(request):
     _require_manager(request)
     form = UserCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            account = services.user_create(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        account = call_service(form, lambda: services.user_create(user=request.user, **form.cleaned_data))
+        if account is not None:
             messages.success(request, _("Account %(username)s was created. Now give it a role.") % form.cleaned_data)
             return redirect("accounts:user_detail", pk=account.pk)
     return render(request, "accounts/user_form.html", {"form": form, "account": None})
@@ -81,11 +78,8 @@ def user_edit_view(request, pk: int):
     form = UserEditForm(request.POST or None, instance=account, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            services.user_update(user=request.user, account=account, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = call_service(form, lambda: services.user_update(user=request.user, account=account, **changes))
+        if done is not None:
             messages.success(request, _("Account %(username)s was saved.") % {"username": account.username})
             return redirect("accounts:user_detail", pk=account.pk)
     return render(request, "accounts/user_form.html", {"form": form, "account": account})
@@ -98,11 +92,13 @@ def user_password_view(request, pk: int):
     account = user_get(user=request.user, pk=pk)
     form = PasswordSetForm(request.POST)
     if form.is_valid():
-        try:
-            services.user_set_password(user=request.user, account=account, password=form.cleaned_data["password"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = call_service(
+            form,
+            lambda: services.user_set_password(
+                user=request.user, account=account, password=form.cleaned_data["password"]
+            ),
+        )
+        if done is not None:
             messages.success(request, _("The new password was set."))
             return redirect("accounts:user_detail", pk=account.pk)
     for error in form.errors.get("password", []) + form.non_field_errors():
@@ -117,11 +113,8 @@ def role_assign_view(request, pk: int):
     account = user_get(user=request.user, pk=pk)
     form = RoleAssignForm(request.POST, user=request.user)
     if form.is_valid():
-        try:
-            services.role_assign(user=request.user, account=account, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = call_service(form, lambda: services.role_assign(user=request.user, account=account, **form.cleaned_data))
+        if done is not None:
             messages.success(request, _("The role was given."))
             return redirect("accounts:user_detail", pk=account.pk)
     for errors in form.errors.values():

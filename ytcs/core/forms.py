@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+def call_service[T](form: forms.BaseForm, action: Callable[[], T]) -> T | None:
+    """Run a service for a valid form; on a ValidationError put its messages on the form and return None."""
+    try:
+        return action()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

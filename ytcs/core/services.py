@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext as _
 
+from ytcs.core.audit import audit_context
 from ytcs.core.querysets import CHANGE, in_scope
 
 
@@ -15,6 +16,15 @@ def ensure_can_change(*, user: Any, path: str, action: str = CHANGE) -> None:
     """Refuse a write whose org-unit path lies outside the user's write scope."""
     if not in_scope(user, path, action):
         raise PermissionDenied(_("You do not have the right to change data of this unit."))
+
+
+def save_audited(*, user: Any, instance: models.Model, recheck_scope: bool = True) -> None:
+    """Validate, save attributed to `user`, then re-check (same transaction) that the row is still in scope."""
+    instance.full_clean()
+    with audit_context(user=user):
+        instance.save()
+    if recheck_scope:
+        ensure_still_in_scope(user=user, instance=instance)
 
 
 def ensure_still_in_scope(*, user: Any, instance: models.Model) -> None:

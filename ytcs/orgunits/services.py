@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ytcs.core.audit import audit_context
 from ytcs.core.querysets import subtree_q
-from ytcs.core.services import ensure_can_change, ensure_still_in_scope
+from ytcs.core.services import ensure_can_change, ensure_still_in_scope, save_audited
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit, Population
 
@@ -74,9 +74,7 @@ def orgunit_create(
         closed_on=closed_on,
     )
     unit.search_text = orgunit_search_text(unit)
-    unit.full_clean()
-    with audit_context(user=user):
-        unit.save()
+    save_audited(user=user, instance=unit, recheck_scope=False)
     _place(unit)
     ensure_still_in_scope(user=user, instance=unit)
     return unit
@@ -99,9 +97,7 @@ def orgunit_update(*, user: Any, unit: OrgUnit, **changes: Any) -> OrgUnit:
     if unit.closed_on is not None:
         _check_children_closed(unit, unit.closed_on)
     unit.search_text = orgunit_search_text(unit)
-    unit.full_clean()
-    with audit_context(user=user):
-        unit.save()
+    save_audited(user=user, instance=unit, recheck_scope=False)
     _place(unit)
     ensure_still_in_scope(user=user, instance=unit)
     return unit
@@ -137,9 +133,7 @@ def population_set(*, user: Any, unit: OrgUnit, year: int, population: int, sour
     record = Population.objects.filter(orgunit=unit, year=year).first() or Population(orgunit=unit, year=year)
     record.population = population
     record.source = source.strip()
-    record.full_clean()
-    with audit_context(user=user):
-        record.save()
+    save_audited(user=user, instance=record, recheck_scope=False)
     return record
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import add_service_errors
+from ytcs.core.forms import call_service
 from ytcs.core.pages import paginate, query_without_page, render_page
 from ytcs.core.querysets import CHANGE, in_scope, scope_paths
 from ytcs.core.selectors import audit_for_objects
@@ -136,11 +136,8 @@ def orgunit_create_view(request):
         initial["parent"] = parent_choices(user=request.user).filter(code=request.GET["parent"]).first()
     form = OrgUnitForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.orgunit_create(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        unit = call_service(form, lambda: services.orgunit_create(user=request.user, **form.cleaned_data))
+        if unit is not None:
             messages.success(request, _("Unit %(name)s was created.") % {"name": unit.name})
             return redirect("orgunits:detail", code=unit.code)
     return render(request, "orgunits/form.html", {"form": form, "unit": None})
@@ -152,13 +149,10 @@ def orgunit_edit_view(request, code: str):
     form = OrgUnitForm(request.POST or None, instance=unit, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            unit = services.orgunit_update(user=request.user, unit=unit, **changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Changes to %(name)s were saved.") % {"name": unit.name})
-            return redirect("orgunits:detail", code=unit.code)
+        updated = call_service(form, lambda: services.orgunit_update(user=request.user, unit=unit, **changes))
+        if updated is not None:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": updated.name})
+            return redirect("orgunits:detail", code=updated.code)
     return render(request, "orgunits/form.html", {"form": form, "unit": unit})
 
 
@@ -167,11 +161,10 @@ def orgunit_close_view(request, code: str):
     unit = _unit_for_change(request, code)
     form = OrgUnitCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.orgunit_close(user=request.user, unit=unit, closed_on=form.cleaned_data["closed_on"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = call_service(
+            form, lambda: services.orgunit_close(user=request.user, unit=unit, closed_on=form.cleaned_data["closed_on"])
+        )
+        if done is not None:
             messages.success(request, _("Unit %(name)s was closed.") % {"name": unit.name})
             return redirect("orgunits:detail", code=unit.code)
     return render(request, "orgunits/close.html", {"form": form, "unit": unit})
@@ -183,11 +176,8 @@ def population_save_view(request, code: str):
     unit = _unit_for_change(request, code)
     form = PopulationForm(request.POST)
     if form.is_valid():
-        try:
-            services.population_set(user=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        done = call_service(form, lambda: services.population_set(user=request.user, unit=unit, **form.cleaned_data))
+        if done is not None:
             messages.success(request, _("Population for %(year)s was saved.") % form.cleaned_data)
             return redirect("orgunits:detail", code=unit.code)
     return render(request, "orgunits/population_form.html", {"form": form, "unit": unit}, status=400)
