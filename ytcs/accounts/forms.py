@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.accounts.models import User
 from ytcs.accounts.roles import Role
 from ytcs.accounts.selectors import manageable_units
+from ytcs.accounts.throttling import clear, is_locked, record_failure
 from ytcs.orgunits.forms import ParentChoiceField
 from ytcs.orgunits.models import OrgUnit
+
+
+class LoginForm(AuthenticationForm):
+    """The login form, refusing further tries for a while after repeated wrong passwords."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _("Too many failed attempts. Wait %(minutes)d minutes and try again."),
+    }
+
+    def clean(self):
+        username = self.data.get("username", "")
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if is_locked(username=username, address=address):
+            raise ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.YTCS_LOGIN_LOCKOUT_SECONDS // 60},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            record_failure(username=username, address=address)
+            raise
+        clear(username=username, address=address)
+        return cleaned
 
 
 class _UnitChoiceMixin:

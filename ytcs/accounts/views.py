@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ytcs.accounts import services
-from ytcs.accounts.forms import PasswordSetForm, RoleAssignForm, UserCreateForm, UserEditForm
+from ytcs.accounts.forms import LoginForm, PasswordSetForm, RoleAssignForm, UserCreateForm, UserEditForm
 from ytcs.accounts.models import RoleAssignment
 from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.accounts.selectors import role_get, role_list, user_get, user_list
@@ -23,6 +23,7 @@ from ytcs.core.selectors import audit_for_objects
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 

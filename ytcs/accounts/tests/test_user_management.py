@@ -181,3 +181,21 @@ def test_users_api_is_scoped_to_administrators(world, api_for):
     response = api_for(world.province_admin).get(reverse("user-list"), {"q": "station"})
     assert [u["username"] for u in response.json()["results"]] == ["station_head"]
     assert api_for(None).get(reverse("user-list")).status_code == 401
+
+
+def test_login_is_refused_for_a_while_after_repeated_failures(world, client, settings):
+    from django.core.cache import cache
+
+    from ytcs.core.testing.factories import PASSWORD
+
+    cache.clear()
+    settings.YTCS_LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        client.post(reverse("accounts:login"), {"username": "viewer", "password": "sai-mat-khau"})
+    response = client.post(reverse("accounts:login"), {"username": "viewer", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Đăng nhập sai quá nhiều lần" in response.text
+    assert "_auth_user_id" not in client.session
+    other = client.post(reverse("accounts:login"), {"username": "region_manager", "password": PASSWORD})
+    assert other.status_code == 302
+    cache.clear()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -35,6 +37,16 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, IntegrityError):
+        # Two writers raced past validation (e.g. the same new code): the later one gets a conflict.
+        response = Response(
+            {
+                "detail": _("This change conflicts with data saved at the same moment; reload and try again."),
+                "errors": {},
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

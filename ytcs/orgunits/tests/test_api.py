@@ -127,3 +127,18 @@ def test_list_query_count_does_not_grow_with_rows(world, api_for):
         response = api.get(reverse("orgunit-list"))
     assert response.json()["count"] == 27
     assert len(many) == len(few) <= 6
+
+
+def test_a_database_conflict_answers_409_not_500(world, api_for, monkeypatch):
+    from django.db import IntegrityError
+
+    from ytcs.orgunits import services
+
+    def racing(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "orgunit_create", racing)
+    response = api_for(world.region_manager).post(
+        reverse("orgunit-list"), {"code": "A8", "name": "X", "kind": "station", "parent": "RA"}, format="json"
+    )
+    assert response.status_code == 409 and set(response.json()) == {"detail", "errors"}
