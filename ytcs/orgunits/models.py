@@ -41,6 +41,10 @@ ALLOWED_PARENT_KINDS: dict[str, frozenset[str]] = {
 }
 
 
+MAX_LEVEL = 6
+"""Deepest level of the tree: ministry 1, province 2, centre 3, station 4, satellite point 5, one to spare."""
+
+
 class OrgUnit(AuditedModel):
     """Organisation unit (đơn vị): a health department, centre, station or other facility."""
 
@@ -53,6 +57,14 @@ class OrgUnit(AuditedModel):
     # Materialised path of primary keys, "/1/7/42/": a subtree is one prefix match.
     path = TreePathField(max_length=255, editable=False, default="")
     level = models.PositiveSmallIntegerField(_("level"), editable=False, default=1)
+    # Id of the ancestor at each level (own id at its own level, empty below), as DHIS2's _orgunitstructure:
+    # roll-ups to a level are then one GROUP BY in the database.
+    level1_id = models.BigIntegerField(null=True, editable=False)
+    level2_id = models.BigIntegerField(null=True, editable=False, db_index=True)
+    level3_id = models.BigIntegerField(null=True, editable=False, db_index=True)
+    level4_id = models.BigIntegerField(null=True, editable=False, db_index=True)
+    level5_id = models.BigIntegerField(null=True, editable=False)
+    level6_id = models.BigIntegerField(null=True, editable=False)
     admin_code = models.CharField(_("administrative code"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -63,7 +75,7 @@ class OrgUnit(AuditedModel):
 
     objects = RestrictedQuerySet.as_manager()
     scope_path_field = "path"
-    audit_exclude = ("search_text", "path", "level")
+    audit_exclude = ("search_text", "path", "level", *(f"level{n}_id" for n in range(1, MAX_LEVEL + 1)))
 
     class Meta:
         verbose_name = _("org unit")
@@ -114,6 +126,8 @@ class OrgUnit(AuditedModel):
                     },
                 )
             )
+        if self.parent_id and self.parent.level >= MAX_LEVEL:
+            errors.setdefault("parent", []).append(_("The tree is at most %(max)d levels deep.") % {"max": MAX_LEVEL})
         if self.parent_id and self.parent.closed_on is not None and self.closed_on is None:
             errors.setdefault("parent", []).append(
                 _("The parent unit %(code)s is closed; an operating unit cannot be placed under it.")

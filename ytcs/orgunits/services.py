@@ -7,15 +7,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import CharField, F, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from ytcs.core.audit import audit_context
 from ytcs.core.querysets import subtree_q
 from ytcs.core.services import ensure_can_change, ensure_still_in_scope, save_audited
 from ytcs.core.text import fold
-from ytcs.orgunits.models import OrgUnit, Population
+from ytcs.orgunits.models import MAX_LEVEL, OrgUnit, Population
 
 EDITABLE_FIELDS = ("code", "name", "kind", "parent", "admin_code", "address", "phone", "opened_on", "closed_on")
 
@@ -29,20 +29,47 @@ def _fresh(unit: OrgUnit | None) -> OrgUnit | None:
     return OrgUnit.objects.get(pk=unit.pk) if unit is not None else None
 
 
+def place_level(units: QuerySet[OrgUnit], *, level: int) -> None:
+    """Derive path and ancestor columns of the given units at `level` from their (already placed) parents.
+
+    One UPDATE for the whole level, so bulk loaders call it level by level after inserting (ids exist only then).
+    """
+    parent = OrgUnit.objects.filter(pk=OuterRef("parent_id"))
+    own = Cast("pk", output_field=CharField())
+    updates: dict[str, Any] = {
+        "path": Concat(
+            Subquery(parent.values("path")[:1]) if level > 1 else Value("/"), own, Value("/"), output_field=CharField()
+        ),
+        f"level{level}_id": F("pk"),
+    }
+    for above in range(1, level):
+        updates[f"level{above}_id"] = Subquery(parent.values(f"level{above}_id")[:1])
+    for below in range(level + 1, MAX_LEVEL + 1):
+        updates[f"level{below}_id"] = None
+    units.filter(level=level).update(**updates)
+
+
 def _place(unit: OrgUnit) -> None:
-    """Set path and level from the parent, rewriting the subtree when the unit moved."""
+    """Set path, level and ancestor columns from the parent; a moved unit carries its subtree along."""
     old_path = unit.path
-    new_path = f"{unit.parent.path if unit.parent_id else '/'}{unit.pk}/"
-    if new_path == old_path:
-        return
-    new_level = new_path.count("/") - 1
+    new_level = unit.parent.level + 1 if unit.parent_id else 1
+    if old_path == f"{unit.parent.path if unit.parent_id else '/'}{unit.pk}/":
+        return  # same parent: nothing moved
+    subtree = OrgUnit.objects.filter(subtree_q("path", old_path)) if old_path else OrgUnit.objects.filter(pk=unit.pk)
+    delta = new_level - unit.level if old_path else 0
     if old_path:
-        delta = new_level - unit.level
-        OrgUnit.objects.filter(subtree_q("path", old_path)).exclude(pk=unit.pk).update(
-            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)), level=F("level") + delta
-        )
-    OrgUnit.objects.filter(pk=unit.pk).update(path=new_path, level=new_level)
-    unit.path, unit.level = new_path, new_level
+        subtree.update(level=F("level") + delta)
+    else:
+        subtree.update(level=new_level)
+    deepest = subtree.aggregate(deepest=Max("level"))["deepest"] or new_level
+    if deepest > MAX_LEVEL:
+        raise ValidationError({"parent": _("The tree is at most %(max)d levels deep.") % {"max": MAX_LEVEL}})
+    ids = list(subtree.values_list("pk", flat=True))
+    for level in range(new_level, deepest + 1):
+        place_level(OrgUnit.objects.filter(pk__in=ids), level=level)
+    placed = OrgUnit.objects.get(pk=unit.pk)
+    for name in ("path", "level", *(f"level{n}_id" for n in range(1, MAX_LEVEL + 1))):
+        setattr(unit, name, getattr(placed, name))
 
 
 @transaction.atomic

@@ -16,13 +16,11 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
 
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
 from ytcs.orgunits.models import OrgUnit, Population
-from ytcs.orgunits.services import orgunit_search_text
+from ytcs.orgunits.services import orgunit_search_text, place_level
 
 DEFAULT_PASSWORD = "ytcs-demo-2025"
 BATCH_SIZE = 1000
@@ -139,7 +137,7 @@ def insert_units(units: list[UnitSpec]) -> dict[str, int]:
         rows = [_orgunit(spec, parent_id=pks.get(spec.parent_code or ""), level=depth) for spec in by_depth[depth]]
         OrgUnit.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         pks.update((row.code, row.pk) for row in rows)
-        _set_paths(level=depth)
+        place_level(OrgUnit.objects.filter(path=""), level=depth)
     return pks
 
 
@@ -158,17 +156,6 @@ def _orgunit(spec: UnitSpec, *, parent_id: int | None, level: int) -> OrgUnit:
     )
     unit.search_text = orgunit_search_text(unit)
     return unit
-
-
-def _set_paths(*, level: int) -> None:
-    """path = parent's path + own id + '/', for the whole level in one UPDATE (ids exist only after the insert)."""
-    own = Cast("pk", output_field=CharField())
-    if level == 1:
-        path = Concat(Value("/"), own, Value("/"), output_field=CharField())
-    else:
-        parent_path = Subquery(OrgUnit.objects.filter(pk=OuterRef("parent_id")).values("path")[:1])
-        path = Concat(parent_path, own, Value("/"), output_field=CharField())
-    OrgUnit.objects.filter(level=level, path="").update(path=path)
 
 
 def insert_populations(units: list[UnitSpec], pks: dict[str, int]) -> int:

@@ -7,7 +7,7 @@ import factory
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
-from ytcs.orgunits.services import orgunit_search_text
+from ytcs.orgunits.services import orgunit_search_text, place_level
 
 PASSWORD = "ytcs-test-pass-2025"
 
@@ -24,12 +24,11 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         unit = model_class(*args, **kwargs)
         unit.search_text = orgunit_search_text(unit)
+        unit.level = unit.parent.level + 1 if unit.parent_id else 1
         unit.save()
-        # Tests build trees directly: place the unit the way the service does.
-        parent_path = unit.parent.path if unit.parent_id else "/"
-        unit.path = f"{parent_path}{unit.pk}/"
-        unit.level = unit.path.count("/") - 1
-        OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, level=unit.level)
+        # Tests build trees directly: place the unit the way the services and loaders do.
+        place_level(OrgUnit.objects.filter(pk=unit.pk), level=unit.level)
+        unit.refresh_from_db()
         return unit
 
 

@@ -18,6 +18,12 @@ def test_it_places_a_new_unit_in_the_tree_and_audits_it(world):
     )
     assert unit.path == f"{world.region_a.path}{unit.pk}/"
     assert unit.level == 3
+    assert (unit.level1_id, unit.level2_id, unit.level3_id, unit.level4_id) == (
+        world.province.pk,
+        world.region_a.pk,
+        unit.pk,
+        None,
+    )
     assert unit.search_text == "a3 tram y te xa tan lap"
     entry = AuditEntry.objects.get(object_id=str(unit.pk), content_type__model="orgunit")
     assert entry.action == "create" and entry.actor == world.region_manager
@@ -79,6 +85,8 @@ def test_moving_a_station_rewrites_its_subtree_paths(world):
     satellite = OrgUnit.objects.get(pk=world.satellite_a1.pk)
     assert satellite.path == f"{moved.path}{satellite.pk}/"
     assert satellite.level == 4
+    lineage = [getattr(satellite, f"level{n}_id") for n in range(1, 7)]
+    assert lineage == [world.province.pk, world.region_b.pk, moved.pk, satellite.pk, None, None]
     assert not OrgUnit.objects.restrict(world.region_manager).filter(pk=satellite.pk).exists()
     assert OrgUnit.objects.restrict(world.outsider).filter(pk=satellite.pk).exists()
 
