@@ -5,4 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("ytcs.orgunits.api.urls")),
     path("", include("ytcs.accounts.api.urls")),
+    path("", include("ytcs.workforce.api.urls")),
+    path("", include("ytcs.workforce.api.indicator_urls")),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ytcs.core",
     "ytcs.orgunits",
     "ytcs.accounts",
+    "ytcs.workforce",
 ]
 
 MIDDLEWARE = [

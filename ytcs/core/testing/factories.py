@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
 
 from ytcs.accounts.models import RoleAssignment, User
@@ -65,3 +67,45 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     orgunit = factory.SubFactory(OrgUnitFactory)
     role = "viewer"
+
+
+def title(code: str = "bac-si"):
+    """A professional title from the catalogue the migrations load."""
+    from ytcs.workforce.models import Title
+
+    return Title.objects.get(code=code)
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """A working health worker with their open posting at `orgunit` (as `staff_create` leaves them)."""
+
+    class Meta:
+        model = "workforce.Staff"
+
+    full_name = factory.Sequence(lambda n: f"Trần Thị Mẫu {n}")
+    sex = "female"
+    birth_date = datetime.date(1985, 3, 14)
+    national_id = factory.Sequence(lambda n: f"{1_000_000_00000 + n:012d}")
+    title = factory.LazyFunction(title)
+    qualification = "university"
+    employment_type = "civil_servant"
+    position = "staff"
+    orgunit = factory.SubFactory(OrgUnitFactory)
+    started_on = datetime.date(2010, 9, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from ytcs.workforce.models import Posting
+        from ytcs.workforce.services import staff_search_text
+
+        staff = model_class(*args, **kwargs)
+        staff.search_text = staff_search_text(staff)
+        staff.save()
+        Posting.objects.create(
+            staff=staff,
+            orgunit=staff.orgunit,
+            kind="hire",
+            started_on=staff.started_on,
+            ended_on=staff.ended_on,
+        )
+        return staff

@@ -63,7 +63,7 @@ def _scoped_modules():
         rel = path.relative_to(ROOT)
         if "tests" in rel.parts or "migrations" in rel.parts:
             continue
-        if path.name == "views.py" or "api" in rel.parts:
+        if path.name.endswith("views.py") or "api" in rel.parts:
             yield path
 
 

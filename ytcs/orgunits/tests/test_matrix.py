@@ -78,7 +78,7 @@ API = [
     ),
     Endpoint("api audit", "get", unit_url("orgunit-audit", "station_a1"), api=True),
 ]
-ALL = PAGES + API
+ENDPOINTS = ALL = PAGES + API
 
 
 def _client(endpoint, persona, world, client_for, api_for):

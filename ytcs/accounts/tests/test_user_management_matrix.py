@@ -16,7 +16,7 @@ def target(w):
     return w.viewer  # an account attached to region A
 
 
-PAGES = [
+ENDPOINTS = [
     Endpoint("users", "get", lambda w: reverse("accounts:user_list"), allowed="province_admin", out_of_scope=None),
     Endpoint(
         "new user form", "get", lambda w: reverse("accounts:user_create"), allowed="province_admin", out_of_scope=None
@@ -86,13 +86,13 @@ def world_b_admin(world):
     return world
 
 
-@pytest.mark.parametrize("endpoint", PAGES, ids=str)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_province_admin_manages_users(endpoint, world, client_for):
     response = call(client_for(world.province_admin), endpoint, world)
     assert response.status_code in endpoint.ok
 
 
-@pytest.mark.parametrize("endpoint", PAGES, ids=str)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_non_administrators_get_403_and_nothing_is_saved(endpoint, world, client_for):
     before = audit_count()
     for persona in ("region_manager", "station_head", "viewer", "province_viewer", "outsider"):
@@ -101,7 +101,7 @@ def test_non_administrators_get_403_and_nothing_is_saved(endpoint, world, client
     assert audit_count() == before
 
 
-@pytest.mark.parametrize("endpoint", [e for e in PAGES if e.out_of_scope], ids=str)
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.out_of_scope], ids=str)
 def test_an_administrator_of_another_subtree_gets_404(endpoint, world_b_admin, client_for):
     before = audit_count()
     response = call(client_for(world_b_admin.admin_b), endpoint, world_b_admin)

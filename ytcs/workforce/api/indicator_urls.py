@@ -1,0 +1,3 @@
+"""API routes of the workforce indicators."""
+
+urlpatterns: list = []

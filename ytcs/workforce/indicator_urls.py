@@ -1,0 +1,4 @@
+"""Pages of the workforce indicators."""
+
+app_name = "workforce_indicators"
+urlpatterns: list = []

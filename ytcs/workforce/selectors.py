@@ -1,0 +1,156 @@
+"""Reads of the workforce registry; each starts from the viewer's restriction."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from ytcs.core.querysets import VIEW, subtree_q
+from ytcs.core.text import search_tokens
+from ytcs.orgunits.models import OrgUnit
+from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, StaffStatus, Title
+from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS, cme_rule
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def staff_list(*, user: Any, filters: dict[str, Any] | None = None, action: str = VIEW) -> QuerySet[Staff]:
+    """People the user may see: `orgunit` (code: its subtree), `title` (code), `q` (name, CCCD or phone;
+    diacritics ignored), `status` (default working; "all"), `licence_expires_before` (date)."""
+    filters = filters or {}
+    qs = Staff.objects.restrict(user, action).select_related("orgunit", "title")
+    if filters.get("orgunit"):
+        root = OrgUnit.objects.filter(code=filters["orgunit"]).values_list("path", flat=True).first()
+        qs = qs.filter(subtree_q("orgunit__path", root)) if root else qs.none()
+    if filters.get("title"):
+        qs = qs.filter(title__code=filters["title"])
+    for token in search_tokens(filters.get("q")):
+        qs = qs.filter(search_text__contains=token)
+    status = filters.get("status") or StaffStatus.ACTIVE
+    if status != "all":
+        qs = qs.filter(status=status)
+    if filters.get("licence_expires_before"):
+        qs = qs.filter(
+            Exists(
+                Licence.objects.filter(
+                    staff=OuterRef("pk"),
+                    revoked_on__isnull=True,
+                    valid_until__isnull=False,
+                    valid_until__lt=filters["licence_expires_before"],
+                )
+            )
+        )
+    return qs
+
+
+def staff_get(*, user: Any, pk: int, action: str = VIEW) -> Staff:
+    """One person, or 404 when unknown or outside the user's scope."""
+    staff = staff_list(user=user, filters={"status": "all"}, action=action).filter(pk=pk).first()
+    if staff is None:
+        raise Http404
+    return staff
+
+
+def staff_postings(*, staff: Staff) -> QuerySet[Posting]:
+    """The person's career in the registry, newest first (the person is already known to be visible)."""
+    return staff.postings.select_related("orgunit").order_by("-started_on")
+
+
+def staff_licences(*, staff: Staff) -> QuerySet[Licence]:
+    return staff.licences.order_by("-issued_on")
+
+
+def staff_certificates(*, staff: Staff) -> QuerySet[Certificate]:
+    return staff.certificates.select_related("competency").order_by("competency__name", "-issued_on")
+
+
+def staff_cme(*, staff: Staff) -> QuerySet[CmeActivity]:
+    return staff.cme_activities.order_by("-ended_on")
+
+
+def title_list() -> QuerySet[Title]:
+    """The catalogue is shared by every unit: anyone logged in may read it."""
+    return Title.objects.filter(is_active=True)
+
+
+def competency_list() -> QuerySet[Competency]:
+    return Competency.objects.filter(is_active=True)
+
+
+def valid_licence_q(on: datetime.date, prefix: str = "") -> Q:
+    """A licence valid on a date: issued by then, not expired, not revoked."""
+    return (
+        Q(**{f"{prefix}issued_on__lte": on})
+        & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": on}))
+        & (Q(**{f"{prefix}revoked_on__isnull": True}) | Q(**{f"{prefix}revoked_on__gt": on}))
+    )
+
+
+def licences_expiring(
+    *, user: Any, on: datetime.date, months: int = LICENCE_EXPIRY_WARNING_MONTHS, filters: dict[str, Any] | None = None
+) -> QuerySet[Licence]:
+    """Valid licences of working people that expire within `months` of `on`, soonest first."""
+    people = staff_list(user=user, filters=filters)
+    return (
+        Licence.objects.filter(staff__in=people.values("pk"))
+        .filter(valid_licence_q(on), valid_until__isnull=False, valid_until__lte=add_months(on, months))
+        .select_related("staff", "staff__orgunit", "staff__title")
+        .order_by("valid_until", "staff__full_name")
+    )
+
+
+def staff_without_valid_licence(
+    *, user: Any, on: datetime.date, filters: dict[str, Any] | None = None
+) -> QuerySet[Staff]:
+    """Working people whose title needs a practising licence and who hold no valid one on `on`."""
+    valid = Licence.objects.filter(valid_licence_q(on), staff=OuterRef("pk"))
+    return staff_list(user=user, filters=filters).filter(title__needs_licence=True).exclude(Exists(valid))
+
+
+def cme_standing(*, user: Any, on: datetime.date, filters: dict[str, Any] | None = None) -> QuerySet[Staff]:
+    """Working people with their credit hours in the rolling window ending on `on`.
+
+    Annotates `cme_credits`, `cme_required` and `cme_due` (in service for the whole window, so the requirement
+    applies now); `shortfall=True` in filters keeps those due and below the requirement.
+    """
+    rule = cme_rule()
+    start = rule.window_start(on)
+    credits = (
+        CmeActivity.objects.filter(staff=OuterRef("pk"), ended_on__gte=start, ended_on__lte=on)
+        .order_by()
+        .values("staff")
+        .annotate(total=Sum("credits"))
+        .values("total")
+    )
+    qs = (
+        staff_list(user=user, filters=filters)
+        .filter(title__needs_licence=True)
+        .annotate(
+            cme_credits=Coalesce(
+                Subquery(credits), Value(Decimal(0)), output_field=DecimalField(max_digits=8, decimal_places=1)
+            ),
+            cme_required=Value(rule.credits),
+        )
+        .annotate(cme_due=Q(started_on__lte=start))
+    )
+    if (filters or {}).get("shortfall"):
+        qs = qs.filter(started_on__lte=start, cme_credits__lt=rule.credits)
+    return qs
+
+
+def cme_window(*, on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return cme_rule().window_start(on), on
