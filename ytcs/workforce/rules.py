@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from ytcs.core.dates import add_months, add_years
+
 
 @dataclass(frozen=True)
 class CmeRule:
@@ -32,10 +34,7 @@ class CmeRule:
 
     def window_start(self, on: datetime.date) -> datetime.date:
         """First day of the window of `years` that ends on `on`."""
-        try:
-            return on.replace(year=on.year - self.years) + datetime.timedelta(days=1)
-        except ValueError:  # 29 February
-            return on.replace(year=on.year - self.years, day=28) + datetime.timedelta(days=1)
+        return add_years(on, -self.years) + datetime.timedelta(days=1)
 
 
 def cme_rule() -> CmeRule:
@@ -75,19 +74,10 @@ class RetirementRule:
         """The day the person reaches retirement age (the schedule depends on the year it is reached)."""
         year = birth_date.year + 55
         while True:
-            months = self.age_months(sex=sex, year=year)
-            total = birth_date.month - 1 + months
-            candidate_year = birth_date.year + total // 12
-            if candidate_year <= year:
-                month = total % 12 + 1
-                day = min(birth_date.day, _days_in_month(candidate_year, month))
-                return datetime.date(candidate_year, month, day)
+            reached = add_months(birth_date, self.age_months(sex=sex, year=year))
+            if reached.year <= year:
+                return reached
             year += 1
-
-
-def _days_in_month(year: int, month: int) -> int:
-    nxt = datetime.date(year + (month == 12), month % 12 + 1, 1)
-    return (nxt - datetime.timedelta(days=1)).day
 
 
 def retirement_rule() -> RetirementRule:

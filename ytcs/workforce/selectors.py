@@ -10,22 +10,12 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from ytcs.core.dates import add_months
 from ytcs.core.querysets import VIEW, subtree_q
 from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit
 from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, StaffStatus, Title
 from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS, cme_rule
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def staff_list(*, user: Any, filters: dict[str, Any] | None = None, action: str = VIEW) -> QuerySet[Staff]:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ytcs.core.audit import audit_context
+from ytcs.core.dates import add_years
 from ytcs.core.services import ensure_can_change, save_audited
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit
@@ -222,8 +223,7 @@ def certificate_save(*, user: Any, staff: Staff, certificate: Certificate | None
         setattr(certificate, name, value.strip() if isinstance(value, str) else value)
     competency: Competency = certificate.competency
     if certificate.expires_on is None and competency.validity_years and certificate.issued_on:
-        issued = certificate.issued_on
-        certificate.expires_on = issued.replace(year=issued.year + competency.validity_years)
+        certificate.expires_on = add_years(certificate.issued_on, competency.validity_years)
     save_audited(user=user, instance=certificate)
     return certificate
 
