@@ -12,9 +12,10 @@ from ytcs.workforce.selectors import cme_standing, licences_expiring, staff_list
 pytestmark = pytest.mark.django_db
 D = datetime.date
 ON = D(2026, 11, 26)
+ISSUED = D(2022, 1, 1)
 
 
-def licence(staff, *, issued=D(2022, 1, 1), until=None, revoked=None, number=None):
+def licence(staff, *, issued=ISSUED, until=None, revoked=None, number=None):
     return Licence.objects.create(
         staff=staff,
         number=number or f"L{staff.pk}-{issued:%Y%m%d}",
