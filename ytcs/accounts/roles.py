@@ -34,5 +34,17 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The kinds of unit each role is held on: a station head heads a station, a regional manager a centre...
+# (None: any kind). Kinds are OrgUnitKind values, spelled out to keep this module free of model imports.
+ROLE_UNIT_KINDS: dict[str, frozenset[str] | None] = {
+    Role.PROVINCE_ADMIN: frozenset({"country", "province", "regional_centre"}),
+    Role.PROVINCE_VIEWER: frozenset({"country", "province"}),
+    Role.REGIONAL_MANAGER: frozenset({"regional_centre"}),
+    Role.STATION_HEAD: frozenset({"station"}),
+    Role.DATA_CLERK: None,
+    Role.VIEWER: None,
+}
+
+
 def actions_for_role(role: str) -> frozenset[str]:
     return ROLE_ACTIONS.get(role, frozenset())

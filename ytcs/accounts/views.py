@@ -17,7 +17,7 @@ from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.accounts.selectors import role_get, role_list, user_get, user_list
 from ytcs.core.forms import call_service
 from ytcs.core.pages import paginate, query_without_page, render_page
-from ytcs.core.querysets import scope_paths
+from ytcs.core.querysets import may_anywhere
 from ytcs.core.selectors import audit_for_objects
 
 
@@ -28,7 +28,7 @@ class LoginView(auth_views.LoginView):
 
 
 def _require_manager(request) -> None:
-    if scope_paths(request.user, MANAGE_USERS) == []:
+    if not may_anywhere(request.user, MANAGE_USERS):
         raise PermissionDenied(_("Only administrators manage users."))
 
 

@@ -74,6 +74,11 @@ class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):
     pass
 
 
+def may_anywhere(user: User, action: str) -> bool:
+    """Whether the user may do `action` on at least one unit (e.g. to offer a "New" button)."""
+    return scope_paths(user, action) != []
+
+
 def in_scope(user: User, path: str, action: str = VIEW) -> bool:
     """Whether an org-unit path lies in the user's scope for an action (no query beyond the role cache)."""
     paths = scope_paths(user, action)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.core.querysets import subtree_q
@@ -47,7 +46,7 @@ class OrgUnitForm(forms.ModelForm):
 
 class OrgUnitCloseForm(forms.Form):
     closed_on = forms.DateField(
-        label=_("Closing date"), widget=DATE_WIDGET, input_formats=DATE_FORMATS, initial=datetime.date.today
+        label=_("Closing date"), widget=DATE_WIDGET, input_formats=DATE_FORMATS, initial=timezone.localdate
     )
 
 

@@ -135,8 +135,44 @@ class OrgUnit(AuditedModel):
             )
         if self.pk and self.parent_id and self.parent.path.startswith(self.path) and self.path:
             errors.setdefault("parent", []).append(_("A unit cannot be placed under itself or one of its descendants."))
+        self._clean_dates_against_parent(errors)
+        self._clean_kind_against_children(errors)
+        if self.code and OrgUnit.objects.filter(code__iexact=self.code).exclude(pk=self.pk).exists():
+            errors.setdefault("code", []).append(
+                _("Code %(code)s is already used (letter case does not matter).") % {"code": self.code}
+            )
         if errors:
             raise ValidationError(errors)
+
+    def _clean_dates_against_parent(self, errors: dict[str, list]) -> None:
+        parent = self.parent if self.parent_id else None
+        if parent is None:
+            return
+        if self.opened_on and parent.opened_on and self.opened_on < parent.opened_on:
+            errors.setdefault("opened_on", []).append(
+                _("A unit cannot open before its parent unit (%(date)s).")
+                % {"date": parent.opened_on.strftime("%d/%m/%Y")}
+            )
+        if self.closed_on and parent.closed_on and self.closed_on > parent.closed_on:
+            errors.setdefault("closed_on", []).append(
+                _("A unit cannot close after its parent unit (%(date)s).")
+                % {"date": parent.closed_on.strftime("%d/%m/%Y")}
+            )
+
+    def _clean_kind_against_children(self, errors: dict[str, list]) -> None:
+        """A changed kind must still accept the units already under it."""
+        if not self.pk:
+            return
+        misfits = [
+            child.code
+            for child in OrgUnit.objects.filter(parent_id=self.pk).only("code", "kind")
+            if self.kind not in ALLOWED_PARENT_KINDS.get(child.kind, frozenset())
+        ]
+        if misfits:
+            errors.setdefault("kind", []).append(
+                _("Units under it cannot stay under a unit of this kind: %(codes)s.")
+                % {"codes": ", ".join(misfits[:5])}
+            )
 
 
 class Population(AuditedModel):
@@ -144,7 +180,8 @@ class Population(AuditedModel):
 
     orgunit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="populations")
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990), MaxValueValidator(2100)])
-    population = models.PositiveIntegerField(_("population"))
+    # Vietnam has about 100 million people: anything above is a typing error.
+    population = models.PositiveIntegerField(_("population"), validators=[MaxValueValidator(100_000_000)])
     source = models.CharField(_("source"), max_length=255, blank=True)
 
     objects = RestrictedQuerySet.as_manager()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, F, Max, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils.translation import gettext as _
 
 from ytcs.core.audit import audit_context
+from ytcs.core.models import AuditEntry
 from ytcs.core.querysets import subtree_q
 from ytcs.core.services import ensure_can_change, ensure_still_in_scope, save_audited
 from ytcs.core.text import fold
@@ -22,6 +24,13 @@ EDITABLE_FIELDS = ("code", "name", "kind", "parent", "admin_code", "address", "p
 
 def orgunit_search_text(unit: OrgUnit) -> str:
     return fold(" ".join(filter(None, [unit.code, unit.name, unit.admin_code])))
+
+
+def _ensure_parent_allowed(user: Any, parent: OrgUnit | None) -> None:
+    """A unit goes under a parent the user may change; only a superuser places one at the top of the tree."""
+    if parent is None and not getattr(user, "is_superuser", False):
+        raise ValidationError({"parent": _("Choose the parent unit.")})
+    ensure_can_change(user=user, path=parent.path if parent else "/")
 
 
 def _fresh(unit: OrgUnit | None) -> OrgUnit | None:
@@ -49,6 +58,19 @@ def place_level(units: QuerySet[OrgUnit], *, level: int) -> None:
     units.filter(level=level).update(**updates)
 
 
+def _move_history(*, old_path: str, new_path: str, unit: OrgUnit) -> None:
+    """History stays visible to whoever can see the object now: re-file the subtree's audit entries
+    under the new path (and the entries written before a new unit had its path)."""
+    if old_path:
+        AuditEntry.objects.filter(subtree_q("scope_path", old_path)).update(
+            scope_path=Concat(Value(new_path), Substr("scope_path", len(old_path) + 1))
+        )
+    else:
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(OrgUnit), object_id=str(unit.pk), scope_path=""
+        ).update(scope_path=new_path)
+
+
 def _place(unit: OrgUnit) -> None:
     """Set path, level and ancestor columns from the parent; a moved unit carries its subtree along."""
     old_path = unit.path
@@ -68,6 +90,7 @@ def _place(unit: OrgUnit) -> None:
     for level in range(new_level, deepest + 1):
         place_level(OrgUnit.objects.filter(pk__in=ids), level=level)
     placed = OrgUnit.objects.get(pk=unit.pk)
+    _move_history(old_path=old_path, new_path=placed.path, unit=placed)
     for name in ("path", "level", *(f"level{n}_id" for n in range(1, MAX_LEVEL + 1))):
         setattr(unit, name, getattr(placed, name))
 
@@ -79,7 +102,7 @@ def orgunit_create(
     code: str,
     name: str,
     kind: str,
-    parent: OrgUnit | None,
+    parent: OrgUnit | None = None,
     admin_code: str = "",
     address: str = "",
     phone: str = "",
@@ -88,7 +111,7 @@ def orgunit_create(
 ) -> OrgUnit:
     """Create a unit under a parent the user may change (a root unit only for superusers)."""
     parent = _fresh(parent)
-    ensure_can_change(user=user, path=parent.path if parent else "/")
+    _ensure_parent_allowed(user, parent)
     unit = OrgUnit(
         code=code.strip(),
         name=name.strip(),
@@ -116,11 +139,13 @@ def orgunit_update(*, user: Any, unit: OrgUnit, **changes: Any) -> OrgUnit:
     # Check rights on the row as it is now, not on a caller's possibly stale copy (its subtree may have moved).
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     ensure_can_change(user=user, path=unit.path)
+    new_parent = changes.pop("parent", unit.parent)
     for field, value in changes.items():
         setattr(unit, field, value.strip() if isinstance(value, str) else value)
-    if "parent" in changes:
-        new_parent = unit.parent = _fresh(changes["parent"])
-        ensure_can_change(user=user, path=new_parent.path if new_parent else "/")
+    # Only a different parent is a move (a PUT repeats the current one, which may lie above the user's scope).
+    if (new_parent.pk if new_parent else None) != unit.parent_id:
+        unit.parent = _fresh(new_parent)
+        _ensure_parent_allowed(user, unit.parent)
     if unit.closed_on is not None:
         _check_children_closed(unit, unit.closed_on)
     unit.search_text = orgunit_search_text(unit)

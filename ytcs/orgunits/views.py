@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ytcs.core.forms import call_service
 from ytcs.core.pages import paginate, query_without_page, render_page
-from ytcs.core.querysets import CHANGE, in_scope, scope_paths
+from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits import services
 from ytcs.orgunits.forms import OrgUnitCloseForm, OrgUnitFilterForm, OrgUnitForm, OrgUnitImportForm, PopulationForm
@@ -20,6 +20,7 @@ from ytcs.orgunits.models import OrgUnit, Population
 from ytcs.orgunits.selectors import (
     orgunit_ancestors,
     orgunit_get,
+    orgunit_get_for_change,
     orgunit_list,
     parent_choices,
     population_by_year,
@@ -31,14 +32,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _can_change(user, unit: OrgUnit) -> bool:
     return in_scope(user, unit.path, CHANGE)
-
-
-def _unit_for_change(request, code: str) -> OrgUnit:
-    """The unit, 404 when out of view scope, 403 when the user may only read it."""
-    unit = orgunit_get(user=request.user, code=code)
-    if not _can_change(request.user, unit):
-        raise PermissionDenied(_("You may view this unit but not change it."))
-    return unit
 
 
 def _filters(request) -> tuple[OrgUnitFilterForm, dict]:
@@ -56,7 +49,7 @@ def orgunit_list_view(request):
         "filter_form": form,
         "page": page,
         "query": query_without_page(request),
-        "can_create": scope_paths(request.user, CHANGE) != [],
+        "can_create": may_anywhere(request.user, CHANGE),
         "parent_filter": filters.get("parent"),
     }
     return render_page(request, "orgunits/list.html", "orgunits/partials/table.html", context)
@@ -85,7 +78,7 @@ def orgunit_template_view(request):
 
 @login_required
 def orgunit_import_view(request):
-    if scope_paths(request.user, CHANGE) == []:
+    if not may_anywhere(request.user, CHANGE):
         raise PermissionDenied(_("Your roles do not allow importing units."))
     from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
 
@@ -129,7 +122,7 @@ def orgunit_detail_view(request, code: str):
 
 @login_required
 def orgunit_create_view(request):
-    if scope_paths(request.user, CHANGE) == []:
+    if not may_anywhere(request.user, CHANGE):
         raise PermissionDenied(_("Your roles do not allow creating units."))
     initial = {}
     if request.GET.get("parent"):
@@ -145,7 +138,7 @@ def orgunit_create_view(request):
 
 @login_required
 def orgunit_edit_view(request, code: str):
-    unit = _unit_for_change(request, code)
+    unit = orgunit_get_for_change(user=request.user, code=code)
     form = OrgUnitForm(request.POST or None, instance=unit, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -158,7 +151,7 @@ def orgunit_edit_view(request, code: str):
 
 @login_required
 def orgunit_close_view(request, code: str):
-    unit = _unit_for_change(request, code)
+    unit = orgunit_get_for_change(user=request.user, code=code)
     form = OrgUnitCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = call_service(
@@ -173,7 +166,7 @@ def orgunit_close_view(request, code: str):
 @login_required
 @require_POST
 def population_save_view(request, code: str):
-    unit = _unit_for_change(request, code)
+    unit = orgunit_get_for_change(user=request.user, code=code)
     form = PopulationForm(request.POST)
     if form.is_valid():
         done = call_service(form, lambda: services.population_set(user=request.user, unit=unit, **form.cleaned_data))
@@ -186,7 +179,7 @@ def population_save_view(request, code: str):
 @login_required
 @require_POST
 def population_delete_view(request, code: str, year: int):
-    unit = _unit_for_change(request, code)
+    unit = orgunit_get_for_change(user=request.user, code=code)
     record = get_object_or_404(population_list(user=request.user, units=[unit], action=CHANGE), year=year)
     services.population_delete(user=request.user, record=record)
     messages.success(request, _("Population for %(year)s was deleted.") % {"year": year})

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from ytcs.accounts.api.serializers import UserSerializer
 from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.accounts.selectors import user_list
-from ytcs.core.querysets import scope_paths
+from ytcs.core.querysets import may_anywhere
 
 
 class MeApi(APIView):
@@ -31,7 +31,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return user_list(user=None)
-        if scope_paths(self.request.user, MANAGE_USERS) == []:
+        if not may_anywhere(self.request.user, MANAGE_USERS):
             raise PermissionDenied
         return user_list(user=self.request.user, filters={"q": self.request.query_params.get("q")}).prefetch_related(
             "role_assignments__orgunit"

@@ -199,3 +199,43 @@ def test_login_is_refused_for_a_while_after_repeated_failures(world, client, set
     other = client.post(reverse("accounts:login"), {"username": "region_manager", "password": PASSWORD})
     assert other.status_code == 302
     cache.clear()
+
+
+def test_an_admin_cannot_touch_a_superuser_or_a_higher_administrator(world_b_admin, client_for):
+    from ytcs.accounts.selectors import user_list
+
+    w = world_b_admin
+    boss = User.objects.get(username="province_admin")
+    boss.home_unit = w.region_b
+    boss.save()
+    w.superuser.home_unit = w.region_b
+    w.superuser.save()
+    client = client_for(w.admin_b)
+    for account in (boss, w.superuser):
+        assert client.get(reverse("accounts:user_detail", args=[account.pk])).status_code == 404
+        response = client.post(reverse("accounts:user_password", args=[account.pk]), {"password": "Chiem-quyen-2026"})
+        assert response.status_code == 404
+    assert not user_list(user=w.admin_b).filter(pk__in=[boss.pk, w.superuser.pk]).exists()
+    assert User.objects.get(pk=boss.pk).check_password("Chiem-quyen-2026") is False
+
+
+def test_a_role_must_fit_the_kind_of_unit(world, client_for):
+    account = User.objects.get(username="viewer")
+    client_for(world.province_admin).post(
+        reverse("accounts:role_assign", args=[account.pk]), {"role": "station_head", "orgunit": world.province.pk}
+    )
+    assert not RoleAssignment.objects.filter(user=account, role="station_head").exists()
+
+
+def test_usernames_differing_only_in_case_are_refused(world, client_for):
+    response = client_for(world.province_admin).post(
+        reverse("accounts:user_create"),
+        {
+            "username": "Viewer",
+            "full_name": "Trùng Tên",
+            "home_unit": world.station_a1.pk,
+            "password": "Mat-khau-2026!",
+        },
+    )
+    assert response.status_code == 200
+    assert User.objects.filter(username__iexact="viewer").count() == 1

@@ -38,8 +38,22 @@ def test_history_is_visible_only_to_users_who_see_the_object(world):
     assert audit_for_objects(user=world.region_manager, objects=[b1]).count() == 0
 
 
-def test_passwords_never_reach_the_audit_trail(world):
-    from ytcs.accounts.services import user_set_password
+def test_a_new_units_creation_is_in_its_history(world, api_for):
+    response = api_for(world.region_manager).post(
+        "/api/v1/orgunits/",
+        {"code": "A8", "name": "Trạm Y tế xã Tám", "kind": "station", "parent": "RA"},
+        format="json",
+    )
+    assert response.status_code == 201
+    history = api_for(world.region_manager).get("/api/v1/orgunits/A8/audit/").json()
+    assert [row["action"] for row in history] == ["create"]
 
-    user_set_password(user=world.province_admin, account=world.viewer, password="Mat-khau-moi-2026")
-    assert not AuditEntry.objects.filter(changes__has_key="password").exists()
+
+def test_history_follows_a_moved_unit(world):
+    from ytcs.orgunits.services import orgunit_update
+
+    orgunit_update(user=world.region_manager, unit=world.station_a2, phone="0909")
+    orgunit_update(user=world.province_admin, unit=world.station_a2, parent=world.region_b)
+    a2 = OrgUnit.objects.get(code="A2")
+    assert audit_for_objects(user=world.outsider, objects=[a2]).count() == 2
+    assert audit_for_objects(user=world.region_manager, objects=[a2]).count() == 0

@@ -51,8 +51,20 @@ def test_roles_on_two_units_add_up_and_a_path_prefix_does_not_leak(world):
     RoleAssignmentFactory(user=user, role=Role.VIEWER, orgunit=world.station_b1)
     assert codes(OrgUnit.objects.restrict(user)) == {"A2", "B1"}
     assert codes(OrgUnit.objects.restrict(user, "change")) == {"A2"}
-    # Path "/1/2/" must not match "/1/23/": the trailing slash is part of every prefix.
-    assert all(p.endswith("/") for p in OrgUnit.objects.values_list("path", flat=True))
+
+
+def test_a_unit_whose_id_extends_another_id_is_not_in_its_subtree(world):
+    """Path /1/2/ must not match /1/23/: create units until an id starts with region A's id."""
+    from ytcs.core.testing.factories import OrgUnitFactory
+
+    prefix = str(world.region_a.pk)
+    extra = None
+    for n in range(200):
+        extra = OrgUnitFactory(code=f"Z{n}", name="Trạm khác", kind="regional_centre", parent=world.province)
+        if str(extra.pk).startswith(prefix) and extra.pk != world.region_a.pk:
+            break
+    assert str(extra.pk).startswith(prefix)
+    assert extra.code not in codes(OrgUnit.objects.restrict(world.region_manager))
 
 
 FORBIDDEN = re.compile(r"\.objects\.")

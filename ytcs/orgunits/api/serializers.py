@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ytcs.orgunits.models import OrgUnit, Population
-from ytcs.orgunits.selectors import orgunit_list
+from ytcs.orgunits.selectors import unit_choices
 
 
 class ScopedUnitField(serializers.SlugRelatedField):
@@ -15,7 +15,9 @@ class ScopedUnitField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return orgunit_list(user=request.user if request else None)
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, self.source, None) if isinstance(instance, OrgUnit) else None
+        return unit_choices(user=request.user if request else None, keep=current)
 
 
 class PopulationSerializer(serializers.ModelSerializer):

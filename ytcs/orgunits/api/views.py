@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ytcs.core.api.permissions import ScopedWritePermission
-from ytcs.core.querysets import CHANGE, in_scope, scope_paths
+from ytcs.core.querysets import CHANGE, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits import services
 from ytcs.orgunits.api.serializers import (
@@ -21,7 +21,7 @@ from ytcs.orgunits.api.serializers import (
 )
 from ytcs.orgunits.filtersets import OrgUnitFilterSet
 from ytcs.orgunits.models import OrgUnit, Population
-from ytcs.orgunits.selectors import orgunit_get, orgunit_list, population_list
+from ytcs.orgunits.selectors import orgunit_get, orgunit_get_for_change, orgunit_list, population_list
 
 CODE_REGEX = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
 
@@ -45,7 +45,7 @@ class OrgUnitViewSet(
         return orgunit_list(user=self.request.user, with_populations=True).order_by("path")
 
     def perform_create(self, serializer):
-        if scope_paths(self.request.user, CHANGE) == []:
+        if not may_anywhere(self.request.user, CHANGE):
             raise PermissionDenied()
         serializer.instance = services.orgunit_create(user=self.request.user, **serializer.validated_data)
 
@@ -55,19 +55,12 @@ class OrgUnitViewSet(
         )
 
 
-def _unit_for_change(request, code: str) -> OrgUnit:
-    unit = orgunit_get(user=request.user, code=code)
-    if not in_scope(request.user, unit.path, CHANGE):
-        raise PermissionDenied()
-    return unit
-
-
 class OrgUnitCloseApi(APIView):
     """Close a unit on a date (its subunits must be closed first)."""
 
     @extend_schema(request=OrgUnitCloseSerializer, responses=OrgUnitSerializer)
     def post(self, request, code: str):
-        unit = _unit_for_change(request, code)
+        unit = orgunit_get_for_change(user=request.user, code=code)
         data = OrgUnitCloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         unit = services.orgunit_close(user=request.user, unit=unit, **data.validated_data)
@@ -85,7 +78,7 @@ class OrgUnitPopulationApi(APIView):
 
     @extend_schema(request=PopulationSerializer, responses={201: PopulationSerializer})
     def post(self, request, code: str):
-        unit = _unit_for_change(request, code)
+        unit = orgunit_get_for_change(user=request.user, code=code)
         data = PopulationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         record = services.population_set(user=request.user, unit=unit, **data.validated_data)

@@ -142,3 +142,19 @@ def test_a_database_conflict_answers_409_not_500(world, api_for, monkeypatch):
         reverse("orgunit-list"), {"code": "A8", "name": "X", "kind": "station", "parent": "RA"}, format="json"
     )
     assert response.status_code == 409 and set(response.json()) == {"detail", "errors"}
+
+
+def test_put_of_what_get_returned_succeeds_even_with_a_parent_above_the_callers_scope(world, api_for):
+    api = api_for(world.station_head)
+    body = api.get(reverse("orgunit-detail", args=["A1"])).json()
+    body["phone"] = "0210 3850 999"
+    response = api.put(reverse("orgunit-detail", args=["A1"]), body, format="json")
+    assert response.status_code == 200, response.content
+    assert OrgUnit.objects.get(code="A1").phone == "0210 3850 999"
+
+
+def test_a_superuser_creates_a_root_unit_and_others_get_a_field_error(world, api_for):
+    payload = {"code": "P2", "name": "Sở Y tế tỉnh Mới", "kind": "province"}
+    assert api_for(world.superuser).post(reverse("orgunit-list"), payload, format="json").status_code == 201
+    response = api_for(world.province_admin).post(reverse("orgunit-list"), {**payload, "code": "P3"}, format="json")
+    assert response.status_code == 400 and "parent" in response.json()["errors"]

@@ -145,3 +145,47 @@ def test_an_operating_unit_cannot_be_placed_under_a_closed_parent(world):
     with pytest.raises(ValidationError) as exc:
         orgunit_create(user=world.region_manager, code="A2X", name="X", kind="satellite", parent=world.station_a2)
     assert "parent" in exc.value.message_dict
+
+
+def test_a_kind_change_must_still_accept_the_units_under_it(world):
+    with pytest.raises(ValidationError) as exc:
+        orgunit_update(user=world.region_manager, unit=world.region_a, kind="private")
+    assert "kind" in exc.value.message_dict and "A1" in str(exc.value)
+
+
+def test_a_unit_cannot_open_before_or_close_after_its_parent(world):
+    orgunit_update(user=world.province_admin, unit=world.region_a, opened_on=datetime.date(2000, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        orgunit_create(
+            user=world.region_manager,
+            code="A5",
+            name="X",
+            kind="station",
+            parent=world.region_a,
+            opened_on=datetime.date(1999, 12, 31),
+        )
+    assert "opened_on" in exc.value.message_dict
+    orgunit_close(user=world.region_manager, unit=world.satellite_a1, closed_on=datetime.date(2026, 1, 1))
+    orgunit_close(user=world.region_manager, unit=world.station_a1, closed_on=datetime.date(2026, 1, 1))
+    with pytest.raises(ValidationError):
+        orgunit_update(user=world.region_manager, unit=world.satellite_a1, closed_on=datetime.date(2026, 2, 1))
+
+
+def test_codes_are_unique_whatever_the_letter_case(world):
+    with pytest.raises(ValidationError) as exc:
+        orgunit_create(user=world.region_manager, code="a1", name="X", kind="station", parent=world.region_a)
+    assert "code" in exc.value.message_dict
+
+
+def test_a_top_level_unit_needs_a_superuser_and_a_missing_parent_is_a_form_error(world):
+    with pytest.raises(ValidationError) as exc:
+        orgunit_create(user=world.region_manager, code="X1", name="X", kind="station")
+    assert "parent" in exc.value.message_dict
+    root = orgunit_create(user=world.superuser, code="P2", name="Sở Y tế tỉnh Mới", kind="province")
+    assert root.path == f"/{root.pk}/" and root.level == 1
+
+
+def test_population_rejects_an_implausible_figure(world):
+    with pytest.raises(ValidationError) as exc:
+        population_set(user=world.station_head, unit=world.station_a1, year=2026, population=10**12)
+    assert "population" in exc.value.message_dict
