@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ytcs.accounts.models import User
 from ytcs.accounts.roles import Role
 from ytcs.accounts.selectors import manageable_units
-from ytcs.accounts.throttling import clear, is_locked, record_failure
+from ytcs.accounts.throttling import clear, client_address, is_locked, record_failure
 from ytcs.orgunits.forms import ParentChoiceField
 from ytcs.orgunits.models import OrgUnit
 
@@ -26,7 +26,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         username = self.data.get("username", "")
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_address(self.request)
         if is_locked(username=username, address=address):
             raise ValidationError(
                 self.error_messages["locked"],

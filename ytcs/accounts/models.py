@@ -51,7 +51,7 @@ class User(AuditedModel, AbstractUser):
 class RoleAssignment(AuditedModel):
     """A role held on one org unit (vai trò trên đơn vị); it covers the unit's whole subtree."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     orgunit = models.ForeignKey(
         "orgunits.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="role_assignments"

@@ -66,6 +66,8 @@ class AuditEntry(models.Model):
         indexes = [
             # The history panel of one object: newest first.
             models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_idx"),
+            # The history panel of a unit (its own and its populations' entries) and the scope restriction.
+            models.Index(fields=["scope_path", "-at"], name="audit_scope_idx"),
         ]
 
     def __str__(self) -> str:

@@ -178,7 +178,9 @@ class OrgUnit(AuditedModel):
 class Population(AuditedModel):
     """Catchment population (dân số) of a unit for one year: the denominator of "per 10,000" figures."""
 
-    orgunit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="populations")
+    orgunit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="populations"
+    )
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990), MaxValueValidator(2100)])
     # Vietnam has about 100 million people: anything above is a typing error.
     population = models.PositiveIntegerField(_("population"), validators=[MaxValueValidator(100_000_000)])

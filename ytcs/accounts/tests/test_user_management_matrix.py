@@ -239,3 +239,21 @@ def test_usernames_differing_only_in_case_are_refused(world, client_for):
     )
     assert response.status_code == 200
     assert User.objects.filter(username__iexact="viewer").count() == 1
+
+
+def test_one_address_trying_many_accounts_is_paused_too(world, client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.YTCS_LOGIN_MAX_FAILURES = 2
+    for name in ("viewer", "outsider", "station_head", "data_clerk", "province_viewer", "region_manager", "root", "x"):
+        client.post(reverse("accounts:login"), {"username": name, "password": "mat-khau-doan"})
+    from ytcs.core.testing.factories import PASSWORD
+
+    response = client.post(reverse("accounts:login"), {"username": "province_admin", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    other = client.post(
+        reverse("accounts:login"), {"username": "province_admin", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert other.status_code == 302
+    cache.clear()

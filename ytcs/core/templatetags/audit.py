@@ -1,11 +1,36 @@
-"""Template helpers for the change-history panel: field labels instead of column names."""
+"""Template helpers for the change-history panel: field labels and values as the user reads them."""
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+def _display(field: models.Field | None, value: Any) -> Any:
+    """The stored (JSON) value shown the way the rest of the UI shows it: labels, dd/mm/yyyy, Yes/No."""
+    if value is None or field is None:
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.BooleanField):
+        return _("Yes") if value else _("No")
+    try:
+        if isinstance(field, models.DateTimeField):
+            moment = datetime.datetime.fromisoformat(value)
+            return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(moment) else value
+        if isinstance(field, models.DateField):
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return value
+    return value
 
 
 @register.filter
@@ -14,8 +39,9 @@ def audit_rows(entry) -> list[tuple[str, object, object]]:
     rows = []
     for name, (before, after) in entry.changes.items():
         try:
-            label = str(model._meta.get_field(name).verbose_name) if model else name
+            field = model._meta.get_field(name) if model else None
         except FieldDoesNotExist:
-            label = name
-        rows.append((label[:1].upper() + label[1:], before, after))
+            field = None
+        label = str(field.verbose_name) if field is not None else name
+        rows.append((label[:1].upper() + label[1:], _display(field, before), _display(field, after)))
     return rows

@@ -166,3 +166,21 @@ def test_every_ui_change_is_attributed_to_the_user_with_source_ui(world, client_
     )
     entry = AuditEntry.objects.latest("id")
     assert entry.actor == world.region_manager and entry.source == "ui"
+
+
+def test_history_shows_labels_and_dates_as_the_ui_does(world, client_for):
+    client = client_for(world.region_manager)
+    client.post(
+        reverse("orgunits:edit", args=["A2"]),
+        {
+            "code": "A2",
+            "name": "Trạm Y tế phường Đông Hà",
+            "kind": "station",
+            "parent": world.region_a.pk,
+            "opened_on": "05/03/2001",
+        },
+    )
+    text = client.get(reverse("orgunits:detail", args=["A2"])).text
+    history = text[text.index('id="history"') :]
+    assert "05/03/2001" in history and "2001-03-05" not in history
+    assert "Ngày bắt đầu hoạt động" in history
