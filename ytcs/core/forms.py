@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 
 
 def call_service[T](form: forms.BaseForm, action: Callable[[], T]) -> T | None:
@@ -19,13 +19,12 @@ def call_service[T](form: forms.BaseForm, action: Callable[[], T]) -> T | None:
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Attach a service's validation errors to the form, keeping what the user typed."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            if field == NON_FIELD_ERRORS:
-                target = None
-            for message in messages:
-                form.add_error(target, message if target else f"{message}")
-    else:
+    if not hasattr(error, "error_dict"):
         for message in error.messages:
             form.add_error(None, message)
+        return
+    for field, messages in error.message_dict.items():
+        # Errors on fields the form does not show (or NON_FIELD_ERRORS) go on top of the form.
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)

@@ -20,7 +20,7 @@ def _as_lists(detail) -> dict[str, list[str]]:
                 for sub, msgs in _as_lists(value).items():
                     out[f"{key}.{sub}"] = msgs
             elif isinstance(value, list):
-                out[key] = [str(v) if not isinstance(v, dict) else str(v) for v in value]
+                out[key] = [str(v) for v in value]
             else:
                 out[key] = [str(value)]
         return out
