@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -19,10 +19,13 @@ from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS, cme_rule
 
 
 def staff_list(*, user: Any, filters: dict[str, Any] | None = None, action: str = VIEW) -> QuerySet[Staff]:
-    """People the user may see: `orgunit` (code: its subtree), `title` (code), `q` (name, CCCD or phone;
+    """People the user may see, filtered as `filter_staff` describes."""
+    return filter_staff(Staff.objects.restrict(user, action).select_related("orgunit", "title"), filters or {})
+
+
+def filter_staff(qs: QuerySet[Staff], filters: dict[str, Any]) -> QuerySet[Staff]:
+    """Filter already restricted people: `orgunit` (code: its subtree), `title` (code), `q` (name, CCCD or phone;
     diacritics ignored), `status` (default working; "all"), `licence_expires_before` (date)."""
-    filters = filters or {}
-    qs = Staff.objects.restrict(user, action).select_related("orgunit", "title")
     if filters.get("orgunit"):
         root = OrgUnit.objects.filter(code=filters["orgunit"]).values_list("path", flat=True).first()
         qs = qs.filter(subtree_q("orgunit__path", root)) if root else qs.none()
@@ -53,6 +56,20 @@ def staff_get(*, user: Any, pk: int, action: str = VIEW) -> Staff:
     if staff is None:
         raise Http404
     return staff
+
+
+def staff_with_records(queryset: QuerySet[Staff]) -> QuerySet[Staff]:
+    """The people with their licences, certificates, CME activities and postings prefetched (lists show them nested:
+    one query per kind of record whatever the number of rows), each in the order of the per-person selectors."""
+    return queryset.prefetch_related(
+        Prefetch("licences", queryset=Licence.objects.order_by("-issued_on", "-id")),
+        Prefetch(
+            "certificates",
+            queryset=Certificate.objects.select_related("competency").order_by("competency__name", "-issued_on"),
+        ),
+        Prefetch("cme_activities", queryset=CmeActivity.objects.order_by("-ended_on", "-id")),
+        Prefetch("postings", queryset=Posting.objects.select_related("orgunit").order_by("-started_on", "-id")),
+    )
 
 
 def staff_postings(*, staff: Staff) -> QuerySet[Posting]:
