@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import decimal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -138,3 +138,104 @@ def connect_signals() -> None:
             pre_save.connect(_before_save, sender=model, dispatch_uid=uid + "-pre")
             post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
             post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-del")
+
+
+def record_bulk(
+    *,
+    user: Any,
+    instances: Iterable[models.Model],
+    action: str = "create",
+    source: str = "import",
+    before: Iterable[models.Model] | None = None,
+) -> int:
+    """Audit entries for many instances saved in bulk (bulk_create/bulk_update send no signals); returns their number.
+
+    One bulk insert, and one query per related model to label foreign keys not already loaded on the instances
+    (or on their `before` copies). `str(instance)` and `audit_scope_path` must not query: load what they read.
+    "create" and "delete" record every non-empty value; "update" needs `before` (copies as they were, in the
+    same order) and skips instances that did not change.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from ytcs.core.models import AuditEntry
+
+    instances = list(instances)
+    olds: list[models.Model | None] = list(before) if before is not None else [None] * len(instances)
+    if action == "update" and before is None:
+        raise ValueError("an update needs the instances as they were before")
+    if len(olds) != len(instances):
+        raise ValueError("`before` must hold one copy per instance")
+    recorded: list[tuple[models.Model, dict[str, list[Any]]]] = []
+    for instance, old in zip(instances, olds, strict=True):
+        after = _snapshot(instance)
+        if action == "create":
+            changes = {name: [None, value] for name, value in after.items() if value not in (None, "")}
+        elif action == "delete":
+            changes = {name: [value, None] for name, value in after.items() if value not in (None, "")}
+        else:
+            previous = _snapshot(old)
+            changes = {name: [previous.get(name), value] for name, value in after.items() if previous[name] != value}
+            if not changes:
+                continue
+        recorded.append((instance, changes))
+    if not recorded:
+        return 0
+    _label_bulk(recorded, olds=[old for old in olds if old is not None])
+
+    actor = user if user is not None and getattr(user, "is_authenticated", False) else None
+    now = timezone.now()
+    content_types: dict[type, Any] = {}
+    entries = []
+    for instance, changes in recorded:
+        model = type(instance)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+        entries.append(
+            AuditEntry(
+                at=now,
+                actor=actor,
+                actor_username=getattr(actor, "username", "") if actor else "",
+                action=action,
+                source=source,
+                content_type=content_types[model],
+                object_id=str(instance.pk),
+                object_repr=str(instance)[:255],
+                scope_path=instance.audit_scope_path,
+                changes=changes,
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
+
+
+def _label_bulk(recorded: list[tuple[models.Model, dict[str, list[Any]]]], *, olds: list[models.Model]) -> None:
+    """Replace foreign-key ids in the changes by the related objects' text, as `_label` does one at a time."""
+    relations: dict[type, dict[str, models.Field]] = {}
+
+    def relations_of(instance: models.Model) -> dict[str, models.Field]:
+        model = type(instance)
+        if model not in relations:
+            relations[model] = {f.name: f for f in _audited_fields(instance) if f.is_relation}
+        return relations[model]
+
+    known: dict[tuple[str, Any], str] = {}
+    for instance in [instance for instance, _changes in recorded] + olds:
+        for name, field in relations_of(instance).items():
+            if field.is_cached(instance):
+                related = field.get_cached_value(instance)
+                if related is not None:
+                    known[(name, related.pk)] = str(related)
+    wanted: dict[tuple[str, type], tuple[models.Field, set[Any]]] = {}
+    for instance, changes in recorded:
+        for name, field in relations_of(instance).items():
+            for raw in changes.get(name, ()):
+                if raw is not None and (name, raw) not in known:
+                    wanted.setdefault((name, field.related_model), (field, set()))[1].add(raw)
+    for (name, related_model), (_field, ids) in wanted.items():
+        for pk, related in related_model._base_manager.in_bulk(list(ids)).items():
+            known[(name, pk)] = str(related)
+    for instance, changes in recorded:
+        for name in relations_of(instance):
+            if name in changes:
+                changes[name] = [known.get((name, raw), raw) if raw is not None else None for raw in changes[name]]
