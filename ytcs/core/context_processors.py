@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.accounts.roles import MANAGE_USERS
@@ -16,18 +16,20 @@ def navigation(request):
     items = [
         ("core:home", _("Overview")),
         ("orgunits:list", _("Org units")),
+        ("workforce:staff_list", _("Workforce")),
+        ("workforce_indicators:overview", _("Workforce indicators")),
     ]
     if scope_paths(user, MANAGE_USERS) != []:
         items.append(("accounts:user_list", _("Users")))
     current = request.resolver_match.view_name if request.resolver_match else ""
     app = current.split(":")[0] if current else ""
-    return {
-        "nav_items": [
-            {
-                "url": reverse(name),
-                "label": label,
-                "active": name.split(":")[0] == app and app != "core" or name == current,
-            }
-            for name, label in items
-        ]
-    }
+    nav_items = []
+    for name, label in items:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a section whose pages have not landed yet
+            continue
+        nav_items.append(
+            {"url": url, "label": label, "active": name.split(":")[0] == app and app != "core" or name == current}
+        )
+    return {"nav_items": nav_items}

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from ytcs.orgunits.selectors import orgunit_roots, scope_summary
+from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS
+from ytcs.workforce.selectors import cme_standing, licences_expiring, staff_list, staff_without_valid_licence
+
+
+def workforce_summary(user) -> dict[str, int]:
+    """Workforce follow-up figures for the user's scope, each one COUNT in the database."""
+    today = timezone.localdate()
+    return {
+        "working": staff_list(user=user).count(),
+        "licences_expiring": licences_expiring(user=user, on=today).count(),
+        "without_licence": staff_without_valid_licence(user=user, on=today).count(),
+        "cme_shortfall": cme_standing(user=user, on=today, filters={"shortfall": True}).count(),
+        "months": LICENCE_EXPIRY_WARNING_MONTHS,
+    }
 
 
 @login_required
@@ -15,5 +30,10 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"summary": summary, "roles": roles, "roots": orgunit_roots(user=request.user)[:20]},
+        {
+            "summary": summary,
+            "workforce": workforce_summary(request.user),
+            "roles": roles,
+            "roots": orgunit_roots(user=request.user)[:20],
+        },
     )

@@ -161,7 +161,8 @@ def append_row(ws: Worksheet, *, values: Sequence[Any], date_columns: set[int] |
     openpyxl would store a string starting with "=" as a formula; user-entered text must never become one.
     """
     ws.append([_cell_value(v) for v in values])
-    row = ws.max_row
+    # The row append() just wrote; ws.max_row would scan every cell, making a long export quadratic.
+    row = ws._current_row
     for col, value in enumerate(values, start=1):
         if value is None:
             continue

@@ -89,13 +89,15 @@ def staff_cme(*, staff: Staff) -> QuerySet[CmeActivity]:
     return staff.cme_activities.order_by("-ended_on")
 
 
-def title_list() -> QuerySet[Title]:
-    """The catalogue is shared by every unit: anyone logged in may read it."""
-    return Title.objects.filter(is_active=True)
+def title_list(*, include_inactive: bool = False) -> QuerySet[Title]:
+    """The catalogue is shared by every unit: anyone logged in may read it (retired entries on request)."""
+    qs = Title.objects.all()
+    return qs if include_inactive else qs.filter(is_active=True)
 
 
-def competency_list() -> QuerySet[Competency]:
-    return Competency.objects.filter(is_active=True)
+def competency_list(*, include_inactive: bool = False) -> QuerySet[Competency]:
+    qs = Competency.objects.all()
+    return qs if include_inactive else qs.filter(is_active=True)
 
 
 def valid_licence_q(on: datetime.date, prefix: str = "") -> Q:

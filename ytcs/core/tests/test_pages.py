@@ -1,7 +1,16 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+
+from ytcs.core.testing.factories import StaffFactory
+from ytcs.workforce.models import Licence
+from ytcs.workforce.selectors import add_months
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +65,61 @@ def test_api_schema_and_docs_are_served(world, client_for):
     assert schema.status_code == 200 and b"/api/v1/orgunits/" in schema.content
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"/static/vendor/swagger-ui/" in docs.content
+
+
+def _stat(text: str, url: str) -> str:
+    """The figure of the home-page tile linking to `url`."""
+    start = text.index(f'href="{url}"><span class="value">') + len(f'href="{url}"><span class="value">')
+    return text[start : text.index("</span>", start)]
+
+
+def _workforce(world):
+    today = timezone.localdate()
+    ha = StaffFactory(orgunit=world.station_a1, full_name="Nguyễn Thu Hà")  # no licence, no CME
+    binh = StaffFactory(orgunit=world.station_a2, full_name="Trần Văn Bình")
+    Licence.objects.create(
+        staff=binh,
+        number="L-2",
+        issuer="Sở Y tế",
+        issued_on=datetime.date(2022, 1, 1),
+        valid_until=add_months(today, 2),
+    )
+    minh = StaffFactory(orgunit=world.station_b1, full_name="Lê Đức Minh")
+    Licence.objects.create(
+        staff=minh,
+        number="L-3",
+        issuer="Sở Y tế",
+        issued_on=datetime.date(2022, 1, 1),
+        valid_until=add_months(today, 1),
+    )
+    return ha, binh, minh
+
+
+def test_home_shows_workforce_follow_up_figures_of_the_scope(world, client_for):
+    _workforce(world)
+    text = client_for(world.region_manager).get(reverse("core:home")).text
+    assert _stat(text, reverse("workforce:staff_list")) == "2"
+    assert _stat(text, reverse("workforce:licences_expiring")) == "1"  # Bình; Minh is in region B
+    assert _stat(text, reverse("workforce:licences_missing")) == "1"  # Hà
+    assert _stat(text, reverse("workforce:cme_shortfall")) == "2"  # neither has CME hours
+    province = client_for(world.province_admin).get(reverse("core:home")).text
+    assert _stat(province, reverse("workforce:staff_list")) == "3"
+    assert _stat(province, reverse("workforce:licences_expiring")) == "2"
+
+
+def test_home_query_count_does_not_grow_with_staff(world, client_for):
+    client = client_for(world.province_admin)
+    _workforce(world)
+    client.get(reverse("core:home"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("core:home"))
+    for i in range(20):
+        StaffFactory(orgunit=world.station_a1 if i % 2 else world.station_b1, full_name=f"Thêm {i}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("core:home"))
+    assert len(many) == len(few)
+
+
+def test_navigation_links_the_workforce(world, client_for):
+    text = client_for(world.viewer).get(reverse("core:home")).text
+    assert f'href="{reverse("workforce:staff_list")}"' in text

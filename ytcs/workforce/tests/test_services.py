@@ -190,3 +190,8 @@ def test_certificate_expiry_follows_the_catalogue_validity(world):
     staff = StaffFactory(orgunit=world.station_a1)
     cert = certificate_save(user=world.station_head, staff=staff, competency=competency, issued_on=D(2024, 2, 29))
     assert cert.expires_on == D(2027, 2, 28)
+
+
+def test_someone_born_on_29_february_can_be_registered(world):
+    staff = new_staff(world, birth_date=D(1992, 2, 29), started_on=D(2014, 3, 1))
+    assert staff.birth_date == D(1992, 2, 29)
