@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.dates import add_years
 from ytcs.core.models import AuditedModel
 from ytcs.core.querysets import RestrictedQuerySet
 
@@ -161,7 +162,7 @@ class Staff(AuditedModel):
         if (
             self.birth_date
             and self.started_on
-            and self.started_on < self.birth_date.replace(year=self.birth_date.year + 15)
+            and self.started_on < add_years(self.birth_date, 15)
         ):
             errors["started_on"] = [_("The start date must be at least 15 years after the birth date.")]
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
