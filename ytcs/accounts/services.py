@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.accounts.roles import MANAGE_USERS, ROLE_UNIT_KINDS
-from ytcs.core.audit import audit_context
+from ytcs.core.audit import audit_context, record_change
 from ytcs.core.querysets import forget_scope
 from ytcs.core.services import ensure_can_change, save_audited
 from ytcs.core.text import fold
@@ -81,6 +81,7 @@ def user_set_password(*, user: Any, account: User, password: str) -> User:
     _ensure_manages_account(user, account)
     _set_checked_password(account, password)
     account.save(update_fields=["password"])
+    record_change(user=user, instance=account, changes={"password": ["••••••", "••••••"]})
     return account
 
 

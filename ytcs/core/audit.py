@@ -86,6 +86,12 @@ def _record(instance: models.Model, action: str, changes: dict[str, list[Any]]) 
     )
 
 
+def record_change(*, user: Any, instance: models.Model, changes: dict[str, list[Any]]) -> None:
+    """Write an entry for a change the field diff cannot show (a new password: that it changed, never the value)."""
+    with audit_context(user=user):
+        _record(instance, "update", changes)
+
+
 def _before_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return

@@ -38,6 +38,14 @@ def test_history_is_visible_only_to_users_who_see_the_object(world):
     assert audit_for_objects(user=world.region_manager, objects=[b1]).count() == 0
 
 
+def test_a_password_reset_is_audited_without_the_password(world):
+    from ytcs.accounts.services import user_set_password
+
+    user_set_password(user=world.province_admin, account=world.viewer, password="Mat-khau-moi-2026")
+    entry = AuditEntry.objects.get(changes__has_key="password")
+    assert entry.actor == world.province_admin and "Mat-khau" not in str(entry.changes)
+
+
 def test_a_new_units_creation_is_in_its_history(world, api_for):
     response = api_for(world.region_manager).post(
         "/api/v1/orgunits/",
