@@ -184,3 +184,8 @@ def test_history_shows_labels_and_dates_as_the_ui_does(world, client_for):
     history = text[text.index('id="history"') :]
     assert "05/03/2001" in history and "2001-03-05" not in history
     assert "Ngày bắt đầu hoạt động" in history
+
+
+def test_detail_links_to_the_units_staff(world, client_for):
+    text = client_for(world.viewer).get(reverse("orgunits:detail", args=["A1"])).text
+    assert f'{reverse("workforce:staff_list")}?unit=A1' in text
