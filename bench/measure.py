@@ -2,12 +2,14 @@
 
 Run by `bench.run` in a subprocess whose environment names the database (`python -m bench.measure`). Each case
 times the application path (page through the test client, ORM query, API call) and, in the same process, the raw
-SQL that fetches the same rows through a cursor, so the ratio shows what the framework layers cost.
+SQL that fetches the same rows through a cursor, so the ratio shows what the framework layers cost. The workforce
+cases (staff list, doctors per 10,000, roster import) are in `bench.workforce`.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -33,22 +35,32 @@ def shows_codes(html: str, raw_codes: list[str]) -> bool:
 
 @dataclass(frozen=True)
 class Case:
-    """`matches` checks, once before timing, that the application and the raw SQL fetch the same rows."""
+    """`matches` checks, once before timing, that the application and the raw SQL fetch the same rows.
+
+    `app` None: the application side does not exist yet, only the raw SQL is timed (the report says TODO).
+    `repeat` overrides the run's repetitions (slow cases); `note` is printed under the table.
+    """
 
     name: str
-    app: Callable[[], Any]
-    raw: Callable[[], list[str]]
-    matches: Callable[[Any, list[str]], bool] = same_codes
+    app: Callable[[], Any] | None
+    raw: Callable[[], list[Any]]
+    matches: Callable[[Any, list[Any]], bool] = same_codes
+    repeat: int | None = None
+    note: str = ""
+    group: str = "units"  # which table of the report: "units" or "workforce"
 
 
 @dataclass(frozen=True)
 class Result:
     name: str
-    app_ms: float
+    app_ms: float | None
     raw_ms: float
-    ratio: float
-    queries: int
+    ratio: float | None
+    queries: int | None
     rows: int
+    repeat: int = 0
+    note: str = ""
+    group: str = "units"
 
 
 def median_ms(fn: Callable[[], Any], *, repeat: int, warmup: int = 2) -> float:
@@ -204,16 +216,23 @@ def measure(case: Case, *, repeat: int) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    repeat = case.repeat or repeat
+    warmup = 1 if case.repeat else 2
+    raw_codes = case.raw()
+    if case.app is None:
+        raw_ms = median_ms(case.raw, repeat=repeat, warmup=warmup)
+        return Result(case.name, None, raw_ms, None, None, len(raw_codes), repeat, case.note, case.group)
     with CaptureQueriesContext(connection) as queries:
         fetched = case.app()
     # Counted now: the next request through the client empties the query log.
     query_count = len(queries)
-    raw_codes = case.raw()
     if not case.matches(fetched, raw_codes):
         raise AssertionError(f"{case.name}: the application fetched other rows than the raw SQL")
-    app_ms = median_ms(case.app, repeat=repeat)
-    raw_ms = median_ms(case.raw, repeat=repeat)
-    return Result(case.name, app_ms, raw_ms, app_ms / raw_ms, query_count, len(raw_codes))
+    app_ms = median_ms(case.app, repeat=repeat, warmup=warmup)
+    raw_ms = median_ms(case.raw, repeat=repeat, warmup=warmup)
+    return Result(
+        case.name, app_ms, raw_ms, app_ms / raw_ms, query_count, len(raw_codes), repeat, case.note, case.group
+    )
 
 
 def database_info() -> dict[str, Any]:
@@ -228,29 +247,44 @@ def database_info() -> dict[str, Any]:
         import sqlite3
 
         version = f"SQLite {sqlite3.sqlite_version}"
+    from ytcs.workforce.models import Certificate, CmeActivity, Licence, Posting, Staff
+
     kinds = dict(OrgUnit.objects.order_by().values_list("kind").annotate(n=Count("id")))
     return {
         "version": version,
         "units": sum(kinds.values()),
         "kinds": kinds,
         "populations": Population.objects.count(),
+        "workforce": {
+            "staff": Staff.objects.count(),
+            "working": Staff.objects.filter(status="active").count(),
+            "postings": Posting.objects.count(),
+            "licences": Licence.objects.count(),
+            "certificates": Certificate.objects.count(),
+            "cme": CmeActivity.objects.count(),
+        },
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--today", help="reference date of the workforce figures (YYYY-MM-DD; default today)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.base")
     import django
 
     django.setup()
+    from bench.workforce import build_workforce_cases
+
+    today = datetime.date.fromisoformat(args.today) if args.today else datetime.date.today()
     results = []
-    for case in build_cases():
+    for case in [*build_cases(), *build_workforce_cases(today=today)]:
         result = measure(case, repeat=args.repeat)
-        print(f"  {result.name}: {result.app_ms:.2f} ms vs {result.raw_ms:.2f} ms raw", file=sys.stderr)
+        app = "TODO" if result.app_ms is None else f"{result.app_ms:.2f} ms"
+        print(f"  {result.name}: {app} vs {result.raw_ms:.2f} ms raw", file=sys.stderr)
         results.append(asdict(result))
-    json.dump({"database": database_info(), "results": results}, sys.stdout)
+    json.dump({"database": database_info(), "today": today.isoformat(), "results": results}, sys.stdout)
 
 
 if __name__ == "__main__":

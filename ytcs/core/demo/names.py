@@ -5,6 +5,7 @@ Data only, plus a few pickers that take the caller's seeded `random.Random` so t
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -151,13 +152,19 @@ GIVEN_NAMES = {
     ),
 }  # fmt: skip
 
+# Precomputed for `person_name`, which the workforce calls half a million times (same draws as weights=...).
+_FAMILIES = tuple(name for name, _ in FAMILY_NAMES)
+_FAMILY_CUM_WEIGHTS = tuple(itertools.accumulate(weight for _, weight in FAMILY_NAMES))
+
 
 def person_name(rng: random.Random, *, gender: str | None = None) -> str:
     """A full name in Vietnamese order: family, middle, given ('Nguyễn Thị Thu Hà' has two middle names)."""
     gender = gender or rng.choice(("male", "female"))
-    family = rng.choices([n for n, _ in FAMILY_NAMES], weights=[w for _, w in FAMILY_NAMES])[0]
+    family = rng.choices(_FAMILIES, cum_weights=_FAMILY_CUM_WEIGHTS)[0]
     middle = rng.choice(MIDDLE_NAMES[gender])
     given = rng.choice(GIVEN_NAMES[gender])
+    while given == middle:  # "Vũ Mai Mai"
+        given = rng.choice(GIVEN_NAMES[gender])
     return f"{family} {middle} {given}"
 
 
@@ -169,3 +176,78 @@ def hamlet_names(rng: random.Random, *, zone: str, count: int) -> list[str]:
 def street_address(rng: random.Random) -> str:
     """'Số 12 đường Lê Lợi'."""
     return f"Số {rng.randint(1, 350)} đường {rng.choice(STREETS)}"
+
+
+# --- the workforce (nhân lực y tế) ---
+
+# Birth-registration prefix of a citizen ID (the first 3 digits of a CCCD), after Circular 07/2016/TT-BCA's codes
+# for the provinces that kept their names; the invented demo province gets an unused one.
+CCCD_PROVINCE_CODES = {
+    "Hà Nội": "001", "Huế": "046", "Lai Châu": "012", "Điện Biên": "011", "Sơn La": "014", "Lạng Sơn": "020",
+    "Quảng Ninh": "022", "Thanh Hóa": "038", "Nghệ An": "040", "Hà Tĩnh": "042", "Cao Bằng": "004",
+    "Tuyên Quang": "008", "Lào Cai": "010", "Thái Nguyên": "019", "Phú Thọ": "025", "Bắc Ninh": "027",
+    "Hưng Yên": "033", "Hải Phòng": "031", "Ninh Bình": "037", "Quảng Trị": "045", "Đà Nẵng": "048",
+    "Quảng Ngãi": "051", "Gia Lai": "064", "Khánh Hòa": "056", "Lâm Đồng": "068", "Đắk Lắk": "066",
+    "Hồ Chí Minh": "079", "Đồng Nai": "075", "Tây Ninh": "072", "Cần Thơ": "092", "Vĩnh Long": "086",
+    "Đồng Tháp": "087", "Cà Mau": "096", "An Giang": "089", "Sơn Hà": "097",
+}  # fmt: skip
+MOBILE_PREFIXES = (
+    "086", "096", "097", "098", "032", "033", "035", "038", "091", "094", "088", "083", "090", "093", "070", "077",
+    "079", "089", "056", "058", "059",
+)  # fmt: skip
+
+DOCTOR_SPECIALTIES = (
+    "Nội khoa", "Ngoại khoa", "Nhi khoa", "Sản phụ khoa", "Y học gia đình", "Gây mê hồi sức", "Chẩn đoán hình ảnh",
+    "Hồi sức cấp cứu", "Truyền nhiễm", "Tai Mũi Họng", "Răng Hàm Mặt", "Mắt", "Da liễu", "Lao và bệnh phổi",
+    "Tâm thần", "Ung bướu", "Tim mạch", "Phục hồi chức năng",
+)  # fmt: skip
+PREVENTIVE_SPECIALTIES = ("Y tế công cộng", "Dịch tễ học", "Y học dự phòng", "Quản lý y tế")
+TRADITIONAL_SPECIALTY = "Y học cổ truyền"
+
+# Scope of practice written on a licence (phạm vi hành nghề), by professional title.
+LICENCE_SCOPES = {
+    "bac-si": "Khám bệnh, chữa bệnh đa khoa",
+    "bac-si-yhdp": "Y học dự phòng",
+    "bac-si-yhct": "Khám bệnh, chữa bệnh bằng y học cổ truyền",
+    "y-si": "Khám bệnh, chữa bệnh đa khoa theo phạm vi của y sĩ",
+    "y-si-san-nhi": "Khám bệnh, chữa bệnh sản nhi theo phạm vi của y sĩ",
+    "dieu-duong": "Thực hiện phạm vi hoạt động chuyên môn của điều dưỡng",
+    "ho-sinh": "Thực hiện phạm vi hoạt động chuyên môn của hộ sinh",
+    "ky-thuat-y": "Kỹ thuật xét nghiệm y học",
+    "dinh-duong": "Dinh dưỡng lâm sàng",
+    "luong-y": "Khám bệnh, chữa bệnh bằng y học cổ truyền (lương y)",
+}
+
+# National training institutions that run courses for every province.
+NATIONAL_TRAINERS = (
+    "Trường Đại học Y Hà Nội",
+    "Trường Đại học Y Dược Thành phố Hồ Chí Minh",
+    "Trường Đại học Y Dược, Đại học Huế",
+    "Trường Đại học Y tế công cộng",
+    "Bệnh viện Bạch Mai",
+    "Bệnh viện Chợ Rẫy",
+    "Bệnh viện Trung ương Huế",
+)
+
+# Continuing-training activities (hoạt động cập nhật kiến thức y khoa liên tục).
+CME_TOPICS = (
+    "Cập nhật chẩn đoán và điều trị tăng huyết áp",
+    "Quản lý bệnh đái tháo đường tại tuyến y tế cơ sở",
+    "Cấp cứu ban đầu và sơ cứu chấn thương",
+    "Kiểm soát nhiễm khuẩn trong cơ sở khám bệnh, chữa bệnh",
+    "An toàn người bệnh",
+    "Chăm sóc sức khỏe bà mẹ và trẻ sơ sinh",
+    "Tiêm chủng an toàn",
+    "Sử dụng kháng sinh hợp lý",
+    "Quản lý bệnh phổi tắc nghẽn mạn tính và hen phế quản",
+    "Y học gia đình tại trạm y tế xã",
+    "Dinh dưỡng trẻ em và phòng chống suy dinh dưỡng",
+    "Phòng chống bệnh truyền nhiễm (sốt xuất huyết, tay chân miệng)",
+    "Chăm sóc sức khỏe người cao tuổi",
+    "Hồ sơ sức khỏe điện tử và bệnh án điện tử",
+    "Kỹ năng giao tiếp và y đức",
+    "Chăm sóc giảm nhẹ",
+    "Phát hiện sớm và quản lý rối loạn tâm thần",
+    "Cập nhật phác đồ điều trị lao",
+)
+CME_EVENTS = ("Hội nghị khoa học thường niên", "Hội thảo chuyên đề", "Sinh hoạt khoa học")

@@ -19,7 +19,8 @@ from ytcs.orgunits.models import OrgUnitKind
 
 SCALES = ("province", "national")
 POPULATION_YEARS = (2023, 2024, 2025, 2026)
-# Regional centres (trung tâm y tế khu vực) took over from district centres when districts were abolished.
+# Regional centres (trung tâm y tế khu vực) took over from district centres when districts were abolished; a
+# centre's opening date is its predecessor's, so that no unit opens before the unit above it (a rule of the tree).
 REFORM_DAY = datetime.date(2025, 7, 1)
 # Stations of merged communes stopped working as stations the day before.
 MERGER_EVE = REFORM_DAY - datetime.timedelta(days=1)
@@ -178,6 +179,7 @@ class _ProvinceBuilder:
     anchors: dict[str, str] = field(default_factory=dict)
     # Where each unit sits ("xã Tân Lập"), so a child's address names its commune.
     localities: dict[str, str] = field(default_factory=dict)
+    opened: dict[str, datetime.date] = field(default_factory=dict)
     admin_code: int = 0
     area_code: str = ""
     capital: str = ""
@@ -211,8 +213,15 @@ class _ProvinceBuilder:
         return self.units
 
     def _add(self, spec: UnitSpec, locality: str) -> str:
+        # A unit never opens before the unit above it (OrgUnit.clean checks it): move the date up to the parent's.
+        parent = self.opened.get(spec.parent_code or "")
+        if parent and spec.opened_on and spec.opened_on < parent:
+            spec = dataclasses.replace(spec, opened_on=parent)
+        assert not (spec.closed_on and spec.opened_on and spec.closed_on < spec.opened_on), spec.code
         self.units.append(spec)
         self.localities[spec.code] = locality
+        if spec.opened_on:
+            self.opened[spec.code] = spec.opened_on
         return spec.code
 
     def _phone(self) -> str:
@@ -246,7 +255,7 @@ class _ProvinceBuilder:
             (OrgUnitKind.PROVINCIAL_UNIT, "DV", [names.CDC, *others]),
         ):
             for i, title in enumerate(titles, start=1):
-                self._add_facility(kind, f"{code}{self.prefix}{i:02d}", title, first_year=1960)
+                self._add_facility(kind, f"{code}{self.prefix}{i:02d}", title, first_year=self.units[0].opened_on.year)
 
     def _add_facility(self, kind: str, code: str, title: str, *, first_year: int) -> None:
         locality = f"phường {self.capital}"
@@ -280,7 +289,7 @@ class _ProvinceBuilder:
                 depth=self.depth + 1,
                 address=self._street(locality),
                 phone=self._phone(),
-                opened_on=REFORM_DAY,
+                opened_on=_day(self.rng, self.units[0].opened_on.year, 1995),
             ),
             locality,
         )
@@ -349,7 +358,7 @@ class _ProvinceBuilder:
         for i, title in enumerate(titles, start=1):
             roll = rng.random()
             parent = root if roll < 0.2 else rng.choice(parents)
-            opened = _day(rng, 2008, 2024)
+            opened = max(_day(rng, 2008, 2024), self.opened.get(parent.code, datetime.date.min))
             # The last one closed down, to show a closed unit outside the commune merger.
             closed_on = min(opened + datetime.timedelta(days=rng.randint(180, 2_000)), max(opened, MERGER_EVE))
             self._add(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import random
+import re
 import unicodedata
 from collections import Counter
 from io import StringIO
@@ -10,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count, Exists, F, OuterRef, Q
 from rest_framework.authtoken.models import Token
 
 from ytcs.accounts.models import RoleAssignment, User
@@ -17,17 +20,27 @@ from ytcs.accounts.roles import Role
 from ytcs.core.audit import audit_context
 from ytcs.core.demo.builder import demo_load
 from ytcs.core.demo.plan import PROFILES, plan_demo, split_evenly
+from ytcs.core.demo.workforce_plan import plan_workforce
 from ytcs.core.models import AuditEntry
+from ytcs.core.testing.factories import StaffFactory
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 from ytcs.orgunits.services import orgunit_search_text, orgunit_update
+from ytcs.workforce import selectors
+from ytcs.workforce.models import Certificate, CmeActivity, Licence, Posting, Staff
+from ytcs.workforce.rules import cme_rule, retirement_rule
+from ytcs.workforce.services import staff_search_text
 
 PASSWORD = "demo-pass-2025"
+# The workforce's reference date: fixed, so the data are the same whatever day the tests run.
+TODAY = datetime.date(2026, 3, 16)
 
 
-def load(*args: str) -> str:
+def load(*args: str, workforce: bool = False) -> str:
+    """Run load_demo; the workforce (a second or so at province scale) only where a test looks at it."""
     out = StringIO()
-    call_command("load_demo", "--password", PASSWORD, *args, stdout=out)
+    extra = ["--today", TODAY.isoformat()] if workforce else ["--skip-workforce"]
+    call_command("load_demo", "--password", PASSWORD, *extra, *args, stdout=out)
     return out.getvalue()
 
 
@@ -40,6 +53,16 @@ def snapshot() -> tuple[list, list, list]:
     )
     users = User.objects.order_by("username").values_list("username", "full_name", "home_unit__code")
     return list(units), list(populations), list(users)
+
+
+def workforce_snapshot() -> list[list]:
+    return [
+        list(Staff.objects.order_by("pk").values_list("pk", "full_name", "national_id", "orgunit__code", "birth_date")),
+        list(Posting.objects.order_by("pk").values_list("pk", "staff_id", "orgunit__code", "kind", "started_on")),
+        list(Licence.objects.order_by("pk").values_list("pk", "staff_id", "number", "valid_until")),
+        list(Certificate.objects.order_by("pk").values_list("pk", "staff_id", "competency__code", "issued_on")),
+        list(CmeActivity.objects.order_by("pk").values_list("pk", "staff_id", "credits", "ended_on")),
+    ]
 
 
 def count(kind: str) -> int:
@@ -106,10 +129,11 @@ def test_an_unknown_scale_is_refused():
 @pytest.mark.django_db
 def test_the_same_seed_gives_the_same_data_and_ids():
     # Both loads reset: PostgreSQL sequences are not rolled back with a test, so only a reset fixes the ids.
-    load("--seed", "7", "--reset")
-    first = snapshot()
-    load("--seed", "7", "--reset")
+    load("--seed", "7", "--reset", workforce=True)
+    first, first_workforce = snapshot(), workforce_snapshot()
+    load("--seed", "7", "--reset", workforce=True)
     assert snapshot() == first
+    assert workforce_snapshot() == first_workforce
 
 
 @pytest.mark.django_db
@@ -271,3 +295,166 @@ def test_demo_logins_warns_about_a_different_password():
 def test_demo_logins_without_demo_users_says_what_to_run():
     with pytest.raises(CommandError, match="load_demo"):
         call_command("demo_logins", stdout=StringIO())
+
+
+# --- the workforce: the plan ---
+
+
+def test_no_unit_opens_before_or_closes_after_the_unit_above_it():
+    plan = plan_demo(scale="national", seed=2)
+    units = {unit.code: unit for unit in plan.units}
+    for unit in plan.units:
+        parent = units.get(unit.parent_code or "")
+        assert not (parent and unit.opened_on and parent.opened_on and unit.opened_on < parent.opened_on), unit
+        assert not (parent and unit.closed_on and parent.closed_on and unit.closed_on > parent.closed_on), unit
+
+
+def test_the_national_workforce_is_about_half_a_million():
+    workforce = plan_workforce(plan_demo(scale="national", seed=1), today=TODAY)
+    assert 460_000 <= workforce.size <= 540_000
+    stations = [u for u in workforce.units if u.unit.kind == OrgUnitKind.STATION and u.working]
+    assert 18 <= sum(u.working for u in stations) / len(stations) <= 22
+
+
+def test_the_workforce_plan_depends_on_the_seed_and_the_reference_date_only():
+    plan = plan_demo(scale="province", seed=3, factor=0.2)
+    first = list(plan_workforce(plan, today=TODAY, factor=0.2).people())
+    assert list(plan_workforce(plan_demo(scale="province", seed=3, factor=0.2), today=TODAY, factor=0.2).people()) == (
+        first
+    )
+    later = list(plan_workforce(plan, today=TODAY + datetime.timedelta(days=1), factor=0.2).people())
+    assert [p.birth_date for p in later] != [p.birth_date for p in first]
+    other = list(plan_workforce(plan_demo(scale="province", seed=4, factor=0.2), today=TODAY, factor=0.2).people())
+    assert [p.full_name for p in other] != [p.full_name for p in first]
+
+
+def test_the_reference_date_comes_after_the_commune_merger():
+    with pytest.raises(ValueError, match="reference date"):
+        plan_workforce(plan_demo(scale="province", seed=1, factor=0.1), today=datetime.date(2025, 1, 1))
+    with pytest.raises(CommandError, match="--today"):
+        load("--today", "2025-01-01", workforce=True)
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        load("--today", "16/03/2026", workforce=True)
+
+
+# --- the workforce: loaded ---
+
+
+def stations_without(condition: Q) -> list[str]:
+    """Codes of open stations where no working person meets `condition`."""
+    staff = Staff.objects.filter(condition, orgunit=OuterRef("pk"), status="active")
+    return list(
+        OrgUnit.objects.filter(kind=OrgUnitKind.STATION, closed_on__isnull=True)
+        .exclude(Exists(staff))
+        .values_list("code", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_the_province_has_about_20_health_workers_per_station_and_one_head_per_unit():
+    output = load(workforce=True)
+    assert "Workforce on 16/03/2026" in output
+    stations = OrgUnit.objects.filter(kind=OrgUnitKind.STATION, closed_on__isnull=True)
+    per_station = dict(stations.annotate(n=Count("staff", filter=Q(staff__status="active"))).values_list("code", "n"))
+    assert 18 <= sum(per_station.values()) / len(per_station) <= 22 and min(per_station.values()) >= 12
+    total = Staff.objects.filter(status="active").count()
+    assert 3_500 <= total <= 5_500 and total > sum(per_station.values()) + 500  # centres, hospitals, clinics
+    assert not Staff.objects.filter(orgunit__closed_on__isnull=False, status="active").exists()
+    heads = Counter(Staff.objects.filter(position="head", status="active").values_list("orgunit__code", flat=True))
+    staffed = set(
+        Staff.objects.filter(status="active")
+        .exclude(orgunit__kind=OrgUnitKind.SATELLITE)
+        .values_list("orgunit__code", flat=True)
+    )
+    assert set(heads) == staffed and set(heads.values()) == {1}
+    titles = Counter(Staff.objects.filter(status="active").values_list("title__code", flat=True))
+    assert {"bac-si", "y-si", "dieu-duong", "ho-sinh", "duoc-si", "y-te-thon-ban"} <= set(titles)
+    assert titles["dieu-duong"] > titles["bac-si"]
+    assert {"retired", "left"} <= set(Staff.objects.values_list("status", flat=True))
+    assert not AuditEntry.objects.exists()
+    # The id sequence moved past the ids the loader gave (PostgreSQL).
+    assert StaffFactory(orgunit=OrgUnit.objects.get(code="TYT0101")).pk > Staff.objects.count() - 1
+
+
+@pytest.mark.django_db
+def test_every_workforce_list_has_people_in_the_demo():
+    load(workforce=True)
+    admin = User.objects.get(username="admin")
+    expiring = selectors.licences_expiring(user=admin, on=TODAY)
+    missing = selectors.staff_without_valid_licence(user=admin, on=TODAY)
+    short = selectors.cme_standing(user=admin, on=TODAY, filters={"shortfall": True})
+    licensed = Staff.objects.filter(status="active", title__needs_licence=True).count()
+    assert 0.03 <= expiring.count() / licensed <= 0.08
+    assert 0.01 <= missing.count() / licensed <= 0.08
+    due = selectors.cme_standing(user=admin, on=TODAY).filter(cme_due=True).count()
+    assert 0.10 <= short.count() / due <= 0.15
+    open_stations = OrgUnit.objects.filter(kind=OrgUnitKind.STATION, closed_on__isnull=True).count()
+    no_doctor = stations_without(Q(title__counts_as_doctor=True))
+    assert 0.05 <= len(no_doctor) / open_stations <= 0.16
+    no_ultrasound = stations_without(Q(certificates__competency__code="sieu-am-tong-quat"))
+    assert 0.1 <= len(no_ultrasound) / open_stations <= 0.4
+    assert set(no_doctor) != set(no_ultrasound)
+    # The station head's own station shows every list too.
+    head = User.objects.get(username="station_head")
+    assert selectors.licences_expiring(user=head, on=TODAY).exists()
+    assert selectors.staff_without_valid_licence(user=head, on=TODAY).exists()
+    assert selectors.cme_standing(user=head, on=TODAY, filters={"shortfall": True}).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_workforce_is_consistent():
+    load(workforce=True)
+    people = list(Staff.objects.select_related("orgunit"))
+    assert all(re.fullmatch(r"\d{12}", p.national_id) for p in people)
+    assert all(p.search_text == staff_search_text(p) for p in people)
+    assert all(unicodedata.is_normalized("NFC", p.full_name) for p in people)
+    assert sum(p.full_name != fold(p.full_name) for p in people) > len(people) * 0.9
+    rule = retirement_rule()
+    working = [p for p in people if p.status == "active"]
+    retiring = [rule.retirement_date(sex=p.sex, birth_date=p.birth_date) for p in working]
+    assert all(day > TODAY for day in retiring)
+    assert 0.05 <= sum(day <= TODAY.replace(year=TODAY.year + 5) for day in retiring) / len(working) <= 0.2
+    for person in people:
+        person.full_clean(exclude=["national_id"])  # the unique check would cost a query each
+    # Exactly one open posting, at the person's unit, for whoever works; postings follow each other.
+    postings: dict[int, list[Posting]] = {}
+    for posting in Posting.objects.select_related("orgunit").order_by("started_on", "pk"):
+        postings.setdefault(posting.staff_id, []).append(posting)
+    for person in people:
+        history = postings[person.pk]
+        open_ = [p for p in history if p.ended_on is None]
+        if person.status == "active":
+            assert [p.orgunit_id for p in open_] == [person.orgunit_id]
+        else:
+            assert not open_ and history[-1].ended_on == person.ended_on
+        assert history[0].kind == "hire" and history[0].started_on >= person.started_on
+        for before, after in zip(history, history[1:], strict=False):
+            assert before.ended_on and before.ended_on < after.started_on
+        for posting in history:
+            posting.full_clean(exclude=["staff", "orgunit"])
+            assert not posting.orgunit.opened_on or posting.started_on >= posting.orgunit.opened_on
+    kinds = Counter(Posting.objects.values_list("kind", flat=True))
+    assert {"hire", "transfer", "rotation", "secondment", "return"} <= set(kinds)
+    assert not Posting.objects.filter(kind__in=["rotation", "secondment"], expected_return_on__isnull=True).exists()
+    merged = OrgUnit.objects.filter(kind=OrgUnitKind.STATION, closed_on__isnull=False)
+    assert Posting.objects.filter(orgunit__in=merged, ended_on=merged[0].closed_on).count() >= 6 * merged.count()
+    # Licences and certificates stay within a working life; CME credits are whole lesson counts.
+    for licence in Licence.objects.select_related("staff"):
+        licence.full_clean(exclude=["staff"])
+        assert licence.issued_on > licence.staff.started_on and licence.issued_on <= TODAY
+    assert Licence.objects.filter(valid_until__isnull=True).exists()
+    assert not Licence.objects.filter(staff__title__needs_licence=False).exists()
+    assert Certificate.objects.values("competency").distinct().count() >= 6
+    assert not CmeActivity.objects.filter(Q(ended_on__gt=TODAY) | Q(started_on__gt=F("ended_on"))).exists()
+    window = cme_rule().window_start(TODAY)
+    assert CmeActivity.objects.filter(ended_on__lt=window).exists()
+
+
+@pytest.mark.django_db
+def test_reset_and_skip_workforce_leave_no_health_workers():
+    load(workforce=True)
+    assert Staff.objects.exists()
+    output = load("--reset")
+    assert "Workforce" not in output
+    for model in (Staff, Posting, Licence, Certificate, CmeActivity):
+        assert not model.objects.exists(), model

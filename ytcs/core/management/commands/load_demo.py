@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,26 +17,59 @@ from ytcs.core.demo.builder import (
     demo_username_clashes,
 )
 from ytcs.core.demo.plan import SCALES
+from ytcs.core.demo.workforce_plan import EARLIEST_TODAY
 from ytcs.orgunits.models import OrgUnit
+
+
+def iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(f"--today takes a date as YYYY-MM-DD, not {text!r}") from error
 
 
 class Command(BaseCommand):
     help = (
-        "Load synthetic demo data: one province (~10 regional centres, ~150 stations) or the whole country "
-        "(34 provinces, ~11,000 units), with demo users sharing one password. Same --seed, same data."
+        "Load synthetic demo data: one province (~10 regional centres, ~150 stations, ~4,000 health workers) or the "
+        "whole country (34 provinces, ~11,000 units, ~500,000 health workers), with demo users sharing one "
+        "password. Same --seed and --today, same data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=SCALES, default="province", help="province (default) or national")
         parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same data")
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of every demo user")
+        parser.add_argument(
+            "--today",
+            type=iso_date,
+            default=None,
+            help="reference date of the workforce (ages, licence expiry, CME window), YYYY-MM-DD; default: today",
+        )
+        parser.add_argument(
+            "--skip-workforce", action="store_true", help="load units and users only, no health workers"
+        )
         existing = parser.add_mutually_exclusive_group()
         existing.add_argument("--if-empty", action="store_true", help="do nothing when org units already exist")
         existing.add_argument(
             "--reset", action="store_true", help="first delete all org units, users, roles, tokens and audit entries"
         )
 
-    def handle(self, *args: Any, scale: str, seed: int, password: str, if_empty: bool, reset: bool, **options: Any):
+    def handle(
+        self,
+        *args: Any,
+        scale: str,
+        seed: int,
+        password: str,
+        if_empty: bool,
+        reset: bool,
+        today: datetime.date | None,
+        skip_workforce: bool,
+        **options: Any,
+    ):
+        if today and not skip_workforce and today < EARLIEST_TODAY:
+            raise CommandError(
+                f"--today must be on or after {EARLIEST_TODAY:%Y-%m-%d} (after the 2025 commune merger)."
+            )
         watch = Stopwatch()
         if reset:
             with watch.step("reset"):
@@ -54,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"These usernames already exist: {', '.join(clashes)}. Use --reset to replace all users with demo data."
             )
-        report = demo_load(scale=scale, seed=seed, password=password)
+        report = demo_load(scale=scale, seed=seed, password=password, today=today, workforce=not skip_workforce)
         self._print(report, {**watch.timings, **report.timings})
 
     def _print(self, report: LoadReport, timings: dict[str, float]) -> None:
@@ -65,5 +99,12 @@ class Command(BaseCommand):
                 f"{report.units} org units, {report.populations} population figures, {report.users} users."
             )
         )
+        if report.workforce:
+            counts = report.workforce
+            self.stdout.write(
+                f"  Workforce on {report.today:%d/%m/%Y}: {counts['staff']:,} health workers "
+                f"({counts['working']:,} working), {counts['postings']:,} postings, {counts['licences']:,} licences, "
+                f"{counts['certificates']:,} certificates, {counts['cme']:,} CME activities."
+            )
         self.stdout.write("  " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
         self.stdout.write("  Logins: ytcs demo_logins")
