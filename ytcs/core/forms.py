@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def call_service[T](form: forms.BaseForm, action: Callable[[], T]) -> T | None:
@@ -28,3 +29,9 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+class ImportForm(forms.Form):
+    """The upload of an import page: one .xlsx file made from the page's template."""
+
+    file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))

@@ -30,7 +30,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ytcs.core.text import fold
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "DD/MM/YYYY"
 TEXT_FORMAT = "@"
 # Rows read from one sheet at most: a guard against huge (or zip-bomb) files, far above a province's registry.

@@ -56,10 +56,6 @@ class PopulationForm(forms.Form):
     source = forms.CharField(label=_("Source"), max_length=255, required=False)
 
 
-class OrgUnitImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-
-
 class OrgUnitFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrgUnitKind.choices])

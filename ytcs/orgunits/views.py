@@ -5,17 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import call_service
-from ytcs.core.pages import paginate, query_without_page, render_page
+from ytcs.core.forms import ImportForm, call_service
+from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits import services
-from ytcs.orgunits.forms import OrgUnitCloseForm, OrgUnitFilterForm, OrgUnitForm, OrgUnitImportForm, PopulationForm
+from ytcs.orgunits.forms import OrgUnitCloseForm, OrgUnitFilterForm, OrgUnitForm, PopulationForm
 from ytcs.orgunits.models import OrgUnit, Population
 from ytcs.orgunits.selectors import (
     orgunit_ancestors,
@@ -26,8 +25,6 @@ from ytcs.orgunits.selectors import (
     population_by_year,
     population_list,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _can_change(user, unit: OrgUnit) -> bool:
@@ -62,18 +59,14 @@ def orgunit_export_view(request):
     _form, filters = _filters(request)
     units = orgunit_list(user=request.user, filters=filters).order_by("path")
     populations = population_list(user=request.user, units=units)
-    response = HttpResponse(xlsx.orgunit_export_workbook(units=units, populations=populations), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="don-vi.xlsx"'
-    return response
+    return xlsx_response(xlsx.orgunit_export_workbook(units=units, populations=populations), "don-vi.xlsx")
 
 
 @login_required
 def orgunit_template_view(request):
     from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
 
-    response = HttpResponse(xlsx.orgunit_template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="mau-nhap-don-vi.xlsx"'
-    return response
+    return xlsx_response(xlsx.orgunit_template_workbook(), "mau-nhap-don-vi.xlsx")
 
 
 @login_required
@@ -82,7 +75,7 @@ def orgunit_import_view(request):
         raise PermissionDenied(_("Your roles do not allow importing units."))
     from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
 
-    form = OrgUnitImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
         result = xlsx.orgunits_import(user=request.user, file=form.cleaned_data["file"])

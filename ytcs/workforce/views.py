@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import call_service
-from ytcs.core.pages import paginate, query_without_page, render_page
+from ytcs.core.forms import ImportForm, call_service
+from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import CHANGE, in_scope, scope_paths
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits.models import OrgUnitKind
@@ -472,3 +472,48 @@ def catalogue_form_view(request, kind: str, pk: int | None = None):
             return redirect(spec.list_url)
     context = {"form": form, "heading": spec.edit_title if row else spec.new_title, "list_url": spec.list_url}
     return render(request, "workforce/catalogue_form.html", context)
+
+
+# --- Excel -------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def staff_export_view(request):
+    from ytcs.workforce import xlsx  # openpyxl is loaded only when a file is asked for
+
+    form = StaffFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = {
+        "q": data.get("q"),
+        "orgunit": (data.get("unit") or "").strip(),
+        "title": data.get("title"),
+        "status": data.get("status"),
+    }
+    staff = staff_list(user=request.user, filters={k: v for k, v in filters.items() if v})
+    return xlsx_response(xlsx.staff_export_workbook(staff=staff), "nhan-luc.xlsx")
+
+
+@login_required
+def staff_template_view(request):
+    from ytcs.workforce import xlsx
+
+    return xlsx_response(xlsx.staff_template_workbook(), "mau-nhap-nhan-luc.xlsx")
+
+
+@login_required
+def staff_import_view(request):
+    _require_some_change_scope(request)
+    from ytcs.workforce import xlsx
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = xlsx.staff_import(user=request.user, file=form.cleaned_data["file"])
+        if result.ok:
+            messages.success(
+                request,
+                _("Import done: %(created)d people registered, %(updated)d updated, %(unchanged)d unchanged.")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            )
+            return redirect("workforce:staff_list")
+    return render(request, "workforce/import.html", {"form": form, "result": result})

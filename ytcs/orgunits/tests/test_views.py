@@ -188,4 +188,4 @@ def test_history_shows_labels_and_dates_as_the_ui_does(world, client_for):
 
 def test_detail_links_to_the_units_staff(world, client_for):
     text = client_for(world.viewer).get(reverse("orgunits:detail", args=["A1"])).text
-    assert f'{reverse("workforce:staff_list")}?unit=A1' in text
+    assert f"{reverse('workforce:staff_list')}?unit=A1" in text

@@ -113,6 +113,9 @@ ENDPOINTS = [
     Endpoint("staff create form", "get", page("workforce:staff_create"), out_of_scope=None, read_only=None),
     Endpoint("staff create", "post", page("workforce:staff_create"), new_staff_data, out_of_scope=None),
     Endpoint("staff detail", "get", staff_url("workforce:staff_detail")),
+    Endpoint("staff export", "get", page("workforce:staff_export"), out_of_scope=None),
+    Endpoint("staff import template", "get", page("workforce:staff_import_template"), out_of_scope=None),
+    Endpoint("staff import form", "get", page("workforce:staff_import"), out_of_scope=None, read_only=None),
     Endpoint("staff edit form", "get", staff_url("workforce:staff_edit")),
     Endpoint(
         "staff edit",

@@ -574,3 +574,51 @@ def test_a_retired_title_stays_selectable_for_people_who_hold_it(people, world, 
 def test_navigation_offers_the_workforce(world, client_for):
     text = client_for(world.viewer).get(reverse("workforce:staff_list")).text
     assert f'href="{reverse("workforce:staff_list")}" aria-current="page"' in text
+
+
+def test_the_roster_import_page_lists_bad_rows_and_saves_nothing_then_accepts_a_good_file(world, client_for):
+    import io
+
+    from openpyxl import load_workbook
+
+    from ytcs.workforce.models import Staff
+
+    client = client_for(world.region_manager)
+    template = client.get(reverse("workforce:staff_import_template"))
+    wb = load_workbook(io.BytesIO(template.content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    row = {h: None for h in headers}
+
+    def put(header_start, value):
+        key = next(h for h in headers if h and h.startswith(header_start))
+        row[key] = value
+
+    put("Họ và tên", "Phạm Thị Lan")
+    put("Giới tính", "Nữ")
+    put("Ngày sinh", "12/05/1991")
+    put("Số CCCD", "12345")
+    put("Chức danh", "Hộ sinh")
+    put("Trình độ", "Cao đẳng")
+    put("Loại hợp đồng", "Viên chức")
+    put("Mã đơn vị", "A2")
+    put("Ngày vào ngành", "01/09/2013")
+    ws.append([row[h] for h in headers])
+    bad = io.BytesIO()
+    wb.save(bad)
+    bad.name = "nhan-luc.xlsx"
+    bad.seek(0)
+    response = client.post(reverse("workforce:staff_import"), {"file": bad})
+    assert response.status_code == 200 and 'id="import-errors"' in response.text
+    assert not Staff.objects.filter(full_name="Phạm Thị Lan").exists()
+
+    ws.delete_rows(2)
+    put("Số CCCD", "079191012345")
+    ws.append([row[h] for h in headers])
+    good = io.BytesIO()
+    wb.save(good)
+    good.name = "nhan-luc.xlsx"
+    good.seek(0)
+    response = client.post(reverse("workforce:staff_import"), {"file": good})
+    assert response.status_code == 302
+    assert Staff.objects.get(national_id="079191012345").orgunit == world.station_a2
