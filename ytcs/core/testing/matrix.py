@@ -23,6 +23,7 @@ class Endpoint:
     read_only: str | None = "viewer"
     ok: frozenset[int] = field(default=frozenset({200, 201, 302}))
     api: bool = False
+    format: str = "json"  # "multipart" for file uploads to the API
 
     @property
     def writes(self) -> bool:
@@ -36,7 +37,11 @@ def call(client, endpoint: Endpoint, world: World):
     method = getattr(client, endpoint.method.lower())
     data = endpoint.data(world) if endpoint.data else None
     if endpoint.api:
-        return method(endpoint.url(world), data, format="json") if data is not None else method(endpoint.url(world))
+        return (
+            method(endpoint.url(world), data, format=endpoint.format)
+            if data is not None
+            else method(endpoint.url(world))
+        )
     return method(endpoint.url(world), data) if data is not None else method(endpoint.url(world))
 
 

@@ -11,6 +11,8 @@ router.register("titles", views.TitleViewSet, basename="title")
 router.register("competencies", views.CompetencyViewSet, basename="competency")
 
 urlpatterns = [
+    path("staff/import/", views.StaffImportApi.as_view(), name="staff-import"),
+    path("staff/export/", views.StaffExportApi.as_view(), name="staff-export"),
     path("staff/<int:pk>/move/", views.StaffMoveApi.as_view(), name="staff-move"),
     path("staff/<int:pk>/end/", views.StaffEndApi.as_view(), name="staff-end"),
     path("staff/<int:pk>/licences/", views.StaffLicenceListApi.as_view(), name="staff-licence-list"),

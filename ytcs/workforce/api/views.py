@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ytcs.core.api.permissions import ScopedWritePermission
-from ytcs.core.querysets import CHANGE, in_scope, scope_paths
+from ytcs.core.pages import XLSX_CONTENT_TYPE, xlsx_response
+from ytcs.core.querysets import CHANGE, in_scope, may_anywhere, scope_paths
 from ytcs.orgunits.selectors import orgunit_get
 from ytcs.workforce import services
 from ytcs.workforce.api.serializers import (
@@ -336,3 +341,51 @@ class CmeShortfallApi(_FollowUpListApi):
         return cme_standing(user=self.request.user, on=on, filters={**params, "shortfall": True}).order_by(
             "orgunit__path", "full_name", "id"
         )
+
+
+class StaffImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField(), help_text="sheet, row, column, message")
+
+
+class StaffImportApi(APIView):
+    """Import the roster from the .xlsx template (multipart field `file`): all rows or none; 400 lists every problem."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses={200: StaffImportResultSerializer, 400: StaffImportResultSerializer},
+    )
+    def post(self, request):
+        if not may_anywhere(request.user, CHANGE):
+            raise PermissionDenied()
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("Attach the .xlsx file in the field “file”.")]})
+        from ytcs.workforce import xlsx
+
+        result = xlsx.staff_import(user=request.user, file=upload)
+        body = {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "errors": [dataclasses.asdict(error) for error in result.errors],
+        }
+        return Response(body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST)
+
+
+class StaffExportApi(APIView):
+    """The roster the caller may see, as the .xlsx template filled in (same filters as the staff list)."""
+
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
+    def get(self, request):
+        from ytcs.workforce import xlsx
+
+        filters = {key: request.query_params.get(key) for key in ("orgunit", "title", "q", "status")}
+        staff = staff_list(user=request.user, filters={k: v for k, v in filters.items() if v})
+        return xlsx_response(xlsx.staff_export_workbook(staff=staff), "nhan-luc.xlsx")

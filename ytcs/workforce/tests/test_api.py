@@ -514,3 +514,29 @@ def test_schema_validates_and_documents_the_workforce_paths(world):
     params = {p["name"] for p in schema["paths"]["/api/v1/staff/"]["get"]["parameters"]}
     assert {"orgunit", "title", "q", "status", "licence_expires_before", "page", "page_size"} <= params
     assert "delete" not in schema["paths"]["/api/v1/staff/{id}/"]
+
+
+def test_roster_import_api_lists_every_problem_with_400_and_saves_nothing(world, api_for):
+    from ytcs.workforce.tests.test_api_matrix import roster_file
+
+    upload = roster_file(world)
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(upload["file"].read()))
+    ws = wb.worksheets[0]
+    headers = [cell.value or "" for cell in ws[1]]
+    ws.cell(row=2, column=next(i for i, h in enumerate(headers, 1) if h.startswith("Số CCCD")), value="123")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    before = Staff.objects.count()
+    response = api_for(world.region_manager).post(
+        reverse("staff-import"), {"file": SimpleUploadedFile("x.xlsx", buffer.getvalue())}, format="multipart"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["created"] == 0 and body["errors"][0]["row"] == 2 and "CCCD" in body["errors"][0]["column"]
+    assert Staff.objects.count() == before
+    assert api_for(world.viewer).post(reverse("staff-import"), {}, format="multipart").status_code == 403

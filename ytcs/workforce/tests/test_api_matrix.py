@@ -101,7 +101,40 @@ def whole_staff(w):
     }
 
 
+def roster_file(w):
+    """A one-person roster for region A's second station, made from the downloadable template."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    from ytcs.workforce.xlsx import staff_template_workbook
+
+    wb = load_workbook(io.BytesIO(staff_template_workbook()))
+    ws = wb.worksheets[0]
+    values = {
+        "Họ và tên": "Đinh Thị Mai",
+        "Giới tính": "Nữ",
+        "Ngày sinh": "03/03/1993",
+        "Số CCCD": "079193000111",
+        "Chức danh": "Điều dưỡng",
+        "Trình độ": "Cao đẳng",
+        "Loại hợp đồng": "Viên chức",
+        "Mã đơn vị": "A2",
+        "Ngày vào ngành": "01/10/2015",
+    }
+    headers = [cell.value or "" for cell in ws[1]]
+    ws.append([next((v for k, v in values.items() if h.startswith(k)), None) for h in headers])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return {"file": SimpleUploadedFile("nhan-luc.xlsx", buffer.getvalue())}
+
+
 ENDPOINTS = [
+    Endpoint(
+        "staff import", "post", plain("staff-import"), roster_file, out_of_scope=None, api=True, format="multipart"
+    ),
+    Endpoint("staff export", "get", plain("staff-export"), out_of_scope=None, api=True),
     Endpoint("staff list", "get", plain("staff-list"), out_of_scope=None, api=True),
     Endpoint("staff detail", "get", staff_url("staff-detail"), api=True),
     Endpoint("staff create", "post", plain("staff-list"), new_staff, out_of_scope=None, api=True),
