@@ -588,7 +588,7 @@ def test_the_roster_import_page_lists_bad_rows_and_saves_nothing_then_accepts_a_
     wb = load_workbook(io.BytesIO(template.content))
     ws = wb.worksheets[0]
     headers = [c.value for c in ws[1]]
-    row = {h: None for h in headers}
+    row = dict.fromkeys(headers)
 
     def put(header_start, value):
         key = next(h for h in headers if h and h.startswith(header_start))
