@@ -48,6 +48,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	YTCS_DEBUG=1 $(YTCS) makemigrations --check --dry-run -v 1
+	@mkdir -p var && YTCS_DEBUG=1 $(YTCS) spectacular --fail-on-warn --file var/openapi.yaml && echo "OpenAPI schema: no warnings"
 	YTCS_DEBUG=0 YTCS_SECRET_KEY="$$($(VENV)/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  YTCS_ALLOWED_HOSTS=ytcs.example.org $(YTCS) check --deploy --fail-level WARNING
 

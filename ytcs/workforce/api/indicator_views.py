@@ -120,7 +120,9 @@ class RetirementRowSerializer(RowSerializer):
         return dict(row.by_age)
 
 
-class TitleSerializer(serializers.Serializer):
+class CodeNameSerializer(serializers.Serializer):
+    """A catalogue entry (title or competency) named in an indicator answer."""
+
     code = serializers.CharField()
     name = serializers.CharField()
 
@@ -145,13 +147,13 @@ class RuleSerializer(serializers.Serializer):
     confirmed = serializers.BooleanField()
 
 
-HeadcountResponse = _envelope("HeadcountIndicator", HeadcountRowSerializer, titles=TitleSerializer(many=True))
+HeadcountResponse = _envelope("HeadcountIndicator", HeadcountRowSerializer, titles=CodeNameSerializer(many=True))
 DoctorsResponse = _envelope(
     "DoctorsPer10000Indicator", DoctorsRowSerializer, population_year=serializers.IntegerField(), rule=RuleSerializer()
 )
 StationsResponse = _envelope("StationsWithoutDoctorIndicator", StationsRowSerializer)
 CompetencyResponse = _envelope(
-    "StationsWithoutCompetencyIndicator", StationsRowSerializer, competency=TitleSerializer()
+    "StationsWithoutCompetencyIndicator", StationsRowSerializer, competency=CodeNameSerializer()
 )
 RetirementResponse = _envelope(
     "RetirementOutlookIndicator",
@@ -264,7 +266,7 @@ class HeadcountApi(_IndicatorApi):
 
     def compute(self, selection, units, data):
         table = indicators.headcount_by_title(selection=selection, units=units)
-        return table, {"titles": TitleSerializer(table.extra["titles"], many=True).data}
+        return table, {"titles": CodeNameSerializer(table.extra["titles"], many=True).data}
 
     @extend_schema(parameters=[IndicatorParamsSerializer], responses=HeadcountResponse)
     def get(self, request: Request) -> Response:
@@ -314,7 +316,7 @@ class StationsWithoutCompetencyApi(_IndicatorApi):
     def compute(self, selection, units, data):
         competency = self.competency(data)
         table = indicators.stations_without_competency(selection=selection, competency=competency, units=units)
-        return table, {"competency": TitleSerializer(competency).data}
+        return table, {"competency": CodeNameSerializer(competency).data}
 
     def selection(self, request: Request, data: dict[str, Any]) -> Selection:
         self.competency(data)  # a bad competency is a 400 before the unit is looked up
