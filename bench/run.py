@@ -164,8 +164,8 @@ def _load_line(run: Run) -> str:
         return "Measured on the data loaded by an earlier run (`--skip-load`)."
     steps = f" Steps: {run.load_steps}." if run.load_steps else ""
     return (
-        f"`load_demo --scale national` took {run.load_s:.1f} s ({run.load_wall_s:.1f} s wall clock with start-up "
-        f"and commit).{steps}"
+        f"`load_demo --scale national` took {run.load_s:.1f} s ({run.load_wall_s:.1f} s wall clock with start-up)."
+        f"{steps}"
     )
 
 

@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
-from ytcs.core.demo.workforce_plan import WorkforcePlan, plan_workforce
+from ytcs.core.demo.workforce_plan import COMPETENCIES_USED, TITLES_USED, WorkforcePlan, plan_workforce
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit, Population
 from ytcs.orgunits.services import orgunit_search_text, place_level
@@ -258,15 +258,28 @@ def insert_workforce(workforce: WorkforcePlan, pks: dict[str, int]) -> dict[str,
     competencies = {
         code: (pk, years) for code, pk, years in Competency.objects.values_list("code", "id", "validity_years")
     }
-    needed = {"bac-si", "dieu-duong", "y-te-thon-ban", "khac"} - set(titles)
-    if needed:
-        raise LookupError(f"professional titles missing from the catalogue: {', '.join(sorted(needed))}")
+    for what, needed in (
+        ("titles", TITLES_USED - set(titles)),
+        ("competencies", COMPETENCIES_USED - set(competencies)),
+    ):
+        if needed:
+            raise LookupError(f"The catalogue of {what} lacks the codes the demo uses: {', '.join(sorted(needed))}")
+    with bulk_loading([Staff, Posting, Licence, Certificate, CmeActivity]):
+        counts = _insert_people(workforce, pks, titles=titles, competencies=competencies)
+    reset_sequences([Staff])
+    return counts
+
+
+def _insert_people(
+    workforce: WorkforcePlan,
+    pks: dict[str, int],
+    *,
+    titles: dict[str, int],
+    competencies: dict[str, tuple[int, int | None]],
+) -> dict[str, int]:
     # Names repeat a lot (about ten thousand distinct ones): fold each once. Same text as staff_search_text().
     fold_name = functools.lru_cache(maxsize=None)(fold)
     counts = dict.fromkeys(("staff", "working", "postings", "licences", "certificates", "cme"), 0)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes of the big tables stay in memory
     staff: list[tuple] = []
     postings: list[tuple] = []
     licences: list[tuple] = []
@@ -311,8 +324,53 @@ def insert_workforce(workforce: WorkforcePlan, pks: dict[str, int]) -> dict[str,
         if len(staff) >= WORKFORCE_CHUNK:
             flush()
     flush()
-    reset_sequences([Staff])
     return counts
+
+
+@contextmanager
+def bulk_loading(models_: list[type[models.Model]]) -> Iterator[None]:
+    """Make a big load into these (empty) tables cheaper, inside the caller's transaction.
+
+    PostgreSQL: their foreign keys are dropped and added back at the end, exactly as they were (name and
+    definition from the catalogue). Adding a key checks every row with one join; kept, the deferred keys would
+    check each of the ~4 million references one by one at commit (25 s nationally). The DDL is transactional:
+    if anything fails, the keys come back with the rollback. SQLite: a larger page cache while loading.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk_loading() needs a transaction")
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Dropping a key locks the referenced table, which must have no deferred checks pending (the units
+            # just inserted have some): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            keys = []
+            for model in models_:
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                    [quote(model._meta.db_table)],
+                )
+                keys += [(model._meta.db_table, name, definition) for name, definition in cursor.fetchall()]
+            for table, name, _definition in keys:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        yield
+        with connection.cursor() as cursor:
+            for table, name, definition in keys:
+                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            (previous,) = cursor.fetchone()
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: the big tables' indexes stay in memory
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+    else:
+        yield
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> None:

@@ -178,6 +178,17 @@ STAFFING: dict[str, dict[str, Staffing]] = {
     },
 }
 
+# Catalogue codes the plan draws on (the loader checks the catalogue still has them).
+TITLES_USED = frozenset(
+    code for profiles in STAFFING.values() for profile in profiles.values() for code, _ in profile.mix
+) | {code for code, _ in STATION_DOCTORS}
+COMPETENCIES_USED = frozenset(
+    {
+        "sieu-am-tong-quat", "dien-tam-do", "x-quang", "xet-nghiem-co-ban", "cap-cuu-co-ban", "an-toan-tiem-chung",
+        "y-hoc-gia-dinh", "quan-ly-benh-khong-lay",
+    }
+)  # fmt: skip
+
 STATION_WITHOUT_DOCTOR = 0.10
 STATION_DOCTOR_COUNTS = ((1, 30), (2, 35), (3, 20), (4, 10), (5, 5))
 STATION_ULTRASOUND = 0.75  # share of stations with someone certified for general ultrasound
