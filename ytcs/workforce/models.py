@@ -159,11 +159,7 @@ class Staff(AuditedModel):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
-        if (
-            self.birth_date
-            and self.started_on
-            and self.started_on < add_years(self.birth_date, 15)
-        ):
+        if self.birth_date and self.started_on and self.started_on < add_years(self.birth_date, 15):
             errors["started_on"] = [_("The start date must be at least 15 years after the birth date.")]
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
             errors["ended_on"] = [_("The end date must be on or after the start date.")]
