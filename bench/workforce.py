@@ -112,22 +112,33 @@ def _page(client: Any, url: str) -> Callable[[], str]:
 
 def raw_doctors(*, level: int, on: datetime.date) -> list[tuple[str, int, int | None]]:
     """(code, doctors, population) of every unit of the level operating on the date, in tree order: doctors
-    with a posting covering the date under the unit, the population of the year of its operating stations."""
+    with a posting covering the date under the unit, the population of the year of its operating stations.
+    Three statements (units, doctors by ancestor, population by ancestor): one statement joining all three ran
+    up to six times slower on SQLite."""
     operating = "({t}.opened_on IS NULL OR {t}.opened_on <= %s) AND ({t}.closed_on IS NULL OR {t}.closed_on > %s)"
-    rows = _fetch(
-        f"SELECT u.code, COALESCE(d.n, 0), p.population FROM orgunits_orgunit u "
-        f"LEFT JOIN (SELECT pu.level{level}_id AS id, COUNT(DISTINCT p.staff_id) AS n FROM workforce_posting p "
-        "JOIN orgunits_orgunit pu ON pu.id = p.orgunit_id JOIN workforce_staff s ON s.id = p.staff_id "
-        "JOIN workforce_title t ON t.id = s.title_id "
-        "WHERE t.counts_as_doctor AND p.started_on <= %s AND (p.ended_on IS NULL OR p.ended_on >= %s) "
-        f"GROUP BY pu.level{level}_id) d ON d.id = u.id "
-        f"LEFT JOIN (SELECT st.level{level}_id AS id, SUM(pop.population) AS population FROM orgunits_orgunit st "
-        "LEFT JOIN orgunits_population pop ON pop.orgunit_id = st.id AND pop.year = %s "
-        f"WHERE st.kind = 'station' AND {operating.format(t='st')} GROUP BY st.level{level}_id) p ON p.id = u.id "
-        f"WHERE u.level = %s AND {operating.format(t='u')} ORDER BY u.path",
-        [on, on, on.year, on, on, level, on, on],
+    units = _fetch(
+        f"SELECT u.id, u.code FROM orgunits_orgunit u WHERE u.level = %s AND {operating.format(t='u')} ORDER BY u.path",
+        [level, on, on],
     )
-    return [(code, doctors, population or None) for code, doctors, population in rows]
+    doctors = dict(
+        _fetch(
+            f"SELECT pu.level{level}_id, COUNT(DISTINCT p.staff_id) FROM workforce_posting p "
+            "JOIN orgunits_orgunit pu ON pu.id = p.orgunit_id JOIN workforce_staff s ON s.id = p.staff_id "
+            "JOIN workforce_title t ON t.id = s.title_id "
+            "WHERE t.counts_as_doctor AND p.started_on <= %s AND (p.ended_on IS NULL OR p.ended_on >= %s) "
+            f"AND pu.level{level}_id IS NOT NULL GROUP BY pu.level{level}_id",
+            [on, on],
+        )
+    )
+    populations = dict(
+        _fetch(
+            f"SELECT st.level{level}_id, SUM(pop.population) FROM orgunits_orgunit st "
+            "LEFT JOIN orgunits_population pop ON pop.orgunit_id = st.id AND pop.year = %s "
+            f"WHERE st.kind = 'station' AND {operating.format(t='st')} GROUP BY st.level{level}_id",
+            [on.year, on, on],
+        )
+    )
+    return [(code, doctors.get(pk, 0), populations.get(pk) or None) for pk, code in units]
 
 
 def _doctors_cases(superuser: Any, today: datetime.date) -> list[Case]:

@@ -120,11 +120,14 @@ def demo_load(
     factor: float = 1.0,
     today: datetime.date | None = None,
     workforce: bool = True,
+    workforce_factor: float | None = None,
 ) -> LoadReport:
     """Plan and insert the demo data set, in one transaction; the registry must be empty (see `demo_reset`).
 
     `today` is the reference date of the workforce (ages, licence expiry, the CME window): the day of the load
-    unless given. The same scale, seed, factor and `today` give the same data, ids included after a reset.
+    unless given. The same scale, seed, factors and `today` give the same data, ids included after a reset.
+    `factor` shrinks the number of stations; `workforce_factor` (default: `factor`) the headcount of every unit
+    but stations, for quick tests.
     The "commit" step is PostgreSQL checking the deferred foreign keys of every row (when the transaction is
     this function's own).
     """
@@ -142,7 +145,8 @@ def demo_load(
             insert_users(plan.users, pks, password=password)
         if workforce:
             with watch.step("workforce"):
-                counts = insert_workforce(plan_workforce(plan, today=today, factor=factor), pks)
+                size = factor if workforce_factor is None else workforce_factor
+                counts = insert_workforce(plan_workforce(plan, today=today, factor=size), pks)
         with watch.step("analyze"):
             analyze_tables([OrgUnit, Population, User, RoleAssignment])
             if workforce:

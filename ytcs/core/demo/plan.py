@@ -158,8 +158,12 @@ def split_evenly(rng: random.Random, *, total: int, parts: int) -> list[int]:
 
 
 def station_populations(rng: random.Random, *, ward: bool, closed: bool) -> tuple[tuple[int, int], ...]:
-    """Catchment population per year: 3,000-25,000 people (wards are denser), growing 0.4-1.5% a year."""
-    base = rng.triangular(6_000, 25_000, 14_000) if ward else rng.triangular(3_000, 22_000, 7_500)
+    """Catchment population per year: 8,000-80,000 people, growing 0.4-1.5% a year.
+
+    Since the 2025 merger Vietnam's ~101 million people live in 3,321 communes and wards, ~30,000 each (wards
+    denser): so the demo's doctors per 10,000 come out near the national figure (MoH target 13.5 for 2024).
+    """
+    base = rng.triangular(15_000, 80_000, 35_000) if ward else rng.triangular(8_000, 60_000, 22_000)
     growth = rng.uniform(0.004, 0.015)
     years = [y for y in POPULATION_YEARS if not closed or y < MERGER_EVE.year]
     return tuple((year, round(base * (1 + growth) ** (year - POPULATION_YEARS[0]))) for year in years)

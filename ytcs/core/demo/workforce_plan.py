@@ -9,8 +9,8 @@ on any day.
 What the lists of the workforce registry find in it, by design:
 
 - ≈ 20 people per commune station (trạm y tế xã), ~10% of open stations without a doctor, one head per unit;
-- at province scale small regional centres and hospitals (the demo loads in seconds); at national scale full-size
-  ones, so the country totals ≈ 500,000 health workers (Vietnam's order of magnitude);
+- full-size regional centres and hospitals, so a province holds ≈ 19,000 people and the country ≈ 500,000
+  (Vietnam's order of magnitude), and doctors per 10,000 population come out near the national figure;
 - licences: most valid for 5 years, ~5% expiring within 6 months, a few expired or missing (trainees included);
 - certificates: ~1 station in 4 with nobody certified for general ultrasound;
 - CME: ~12% of licensed staff in service for the whole 5-year window fall short of the 120 credit hours;
@@ -148,40 +148,27 @@ PRIVATE_MIX = (
     ("duoc-ta", 2), ("khac", 8),
 )  # fmt: skip
 
-# Stations are staffed alike at both scales; elsewhere the province demo keeps units small so it loads in
-# seconds, and the national set staffs them fully so the country totals ≈ 500,000 (its hospitals and centres
-# stand in for the central hospitals the tree does not hold).
-STAFFING: dict[str, dict[str, Staffing]] = {
-    "province": {
-        "station": Staffing(14, 27, 19, STATION_OTHERS),
-        "satellite": Staffing(1, 3, 1, SATELLITE_MIX),
-        "regional_centre": Staffing(40, 90, 60, REGIONAL_MIX),
-        "general_hospital": Staffing(120, 220, 160, GENERAL_HOSPITAL_MIX),
-        "hospital": Staffing(50, 110, 70, HOSPITAL_MIX),
-        "traditional_hospital": Staffing(40, 90, 55, TRADITIONAL_HOSPITAL_MIX),
-        "cdc": Staffing(40, 80, 55, CDC_MIX),
-        "provincial_unit": Staffing(10, 40, 20, PROVINCIAL_UNIT_MIX),
-        "province": Staffing(25, 45, 35, DEPARTMENT_MIX),
-        "private": Staffing(5, 25, 10, PRIVATE_MIX),
-    },
-    "national": {
-        "station": Staffing(14, 27, 19, STATION_OTHERS),
-        "satellite": Staffing(1, 3, 1, SATELLITE_MIX),
-        "regional_centre": Staffing(700, 1500, 1000, REGIONAL_MIX),
-        "general_hospital": Staffing(1800, 3600, 2600, GENERAL_HOSPITAL_MIX),
-        "hospital": Staffing(400, 1500, 900, HOSPITAL_MIX),
-        "traditional_hospital": Staffing(300, 900, 500, TRADITIONAL_HOSPITAL_MIX),
-        "cdc": Staffing(150, 350, 220, CDC_MIX),
-        "provincial_unit": Staffing(30, 120, 60, PROVINCIAL_UNIT_MIX),
-        "province": Staffing(50, 90, 65, DEPARTMENT_MIX),
-        "private": Staffing(8, 60, 20, PRIVATE_MIX),
-    },
+# Headcounts by kind of unit, the same at both scales: a commune station ≈ 20; a regional centre (the former
+# district hospital and health centre) ≈ 1,000; provincial hospitals from a few hundred to ≈ 2,500. The country
+# then totals ≈ 500,000 health workers, Vietnam's order of magnitude (its hospitals and centres stand in for the
+# central hospitals the tree does not hold), and a province ≈ 19,000. `factor` shrinks all but stations.
+STAFFING: dict[str, Staffing] = {
+    "station": Staffing(14, 27, 19, STATION_OTHERS),
+    "satellite": Staffing(1, 3, 1, SATELLITE_MIX),
+    "regional_centre": Staffing(700, 1500, 1000, REGIONAL_MIX),
+    "general_hospital": Staffing(1800, 3600, 2600, GENERAL_HOSPITAL_MIX),
+    "hospital": Staffing(400, 1500, 900, HOSPITAL_MIX),
+    "traditional_hospital": Staffing(300, 900, 500, TRADITIONAL_HOSPITAL_MIX),
+    "cdc": Staffing(150, 350, 220, CDC_MIX),
+    "provincial_unit": Staffing(30, 120, 60, PROVINCIAL_UNIT_MIX),
+    "province": Staffing(50, 90, 65, DEPARTMENT_MIX),
+    "private": Staffing(8, 60, 20, PRIVATE_MIX),
 }
 
 # Catalogue codes the plan draws on (the loader checks the catalogue still has them).
-TITLES_USED = frozenset(
-    code for profiles in STAFFING.values() for profile in profiles.values() for code, _ in profile.mix
-) | {code for code, _ in STATION_DOCTORS}
+TITLES_USED = frozenset(code for profile in STAFFING.values() for code, _ in profile.mix) | {
+    code for code, _ in STATION_DOCTORS
+}
 COMPETENCIES_USED = frozenset(
     {
         "sieu-am-tong-quat", "dien-tam-do", "x-quang", "xet-nghiem-co-ban", "cap-cuu-co-ban", "an-toan-tiem-chung",
@@ -320,7 +307,7 @@ def plan_workforce(plan: DemoPlan, *, today: datetime.date, factor: float = 1.0)
     if today < EARLIEST_TODAY:
         raise ValueError(f"the workforce's reference date must be on or after {EARLIEST_TODAY:%d/%m/%Y}")
     rng = random.Random(f"workforce-headcount:{plan.seed}")
-    staffing = STAFFING[plan.scale]
+    staffing = STAFFING
     by_code = {unit.code: unit for unit in plan.units}
     open_siblings: dict[str, list[str]] = defaultdict(list)
     for unit in plan.units:
@@ -379,7 +366,7 @@ class _PeopleMaker:
         }
         # Postings at the stations of the station_head login show every list there too.
         self.showcase = {user.unit_code for user in self.plan.users if user.role == "station_head"}
-        self.pickers = {key: _Picker(profile.mix) for key, profile in STAFFING[self.plan.scale].items()}
+        self.pickers = {key: _Picker(profile.mix) for key, profile in STAFFING.items()}
         self.station_doctor = _Picker(STATION_DOCTORS)
         self.station_doctor_count = _Picker(STATION_DOCTOR_COUNTS)
         self.qualification = {key: _Picker(values) for key, values in QUALIFICATIONS.items()}

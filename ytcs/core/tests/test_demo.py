@@ -37,9 +37,10 @@ TODAY = datetime.date(2026, 3, 16)
 
 
 def load(*args: str, workforce: bool = False) -> str:
-    """Run load_demo; the workforce (a second or so at province scale) only where a test looks at it."""
+    """Run load_demo; the workforce only where a test looks at it, with every station staffed in full but
+    hospitals and centres at a tenth of their size (a province of ~4,500 people rather than ~19,000)."""
     out = StringIO()
-    extra = ["--today", TODAY.isoformat()] if workforce else ["--skip-workforce"]
+    extra = ["--today", TODAY.isoformat(), "--workforce-factor", "0.1"] if workforce else ["--skip-workforce"]
     call_command("load_demo", "--password", PASSWORD, *extra, *args, stdout=out)
     return out.getvalue()
 
@@ -107,7 +108,7 @@ def test_names_carry_vietnamese_diacritics_in_nfc():
 def test_station_populations_stay_realistic_and_grow():
     for unit in plan_demo(scale="province", seed=5).units:
         figures = [people for _, people in unit.populations]
-        assert all(2_900 <= people <= 27_000 for people in figures)
+        assert all(7_900 <= people <= 86_000 for people in figures)
         assert figures == sorted(figures)
 
 
@@ -309,11 +310,23 @@ def test_no_unit_opens_before_or_closes_after_the_unit_above_it():
         assert not (parent and unit.closed_on and parent.closed_on and unit.closed_on > parent.closed_on), unit
 
 
-def test_the_national_workforce_is_about_half_a_million():
-    workforce = plan_workforce(plan_demo(scale="national", seed=1), today=TODAY)
+def test_the_national_workforce_is_about_half_a_million_for_about_100_million_people():
+    plan = plan_demo(scale="national", seed=1)
+    workforce = plan_workforce(plan, today=TODAY)
     assert 460_000 <= workforce.size <= 540_000
+    people = sum(dict(unit.populations).get(TODAY.year, 0) for unit in plan.units)
+    assert 90_000_000 <= people <= 115_000_000
     stations = [u for u in workforce.units if u.unit.kind == OrgUnitKind.STATION and u.working]
     assert 18 <= sum(u.working for u in stations) / len(stations) <= 22
+
+
+def test_a_full_province_has_about_19000_people_and_doctors_per_10000_near_the_national_figure():
+    plan = plan_demo(scale="province", seed=1)
+    people = [p for p in plan_workforce(plan, today=TODAY).people() if p.status == "active"]
+    assert 15_000 <= len(people) <= 24_000
+    doctors = sum(p.title in ("bac-si", "bac-si-yhdp", "bac-si-yhct") for p in people)
+    population = sum(dict(unit.populations).get(TODAY.year, 0) for unit in plan.units)
+    assert 6 <= doctors * 10_000 / population <= 16
 
 
 def test_the_workforce_plan_depends_on_the_seed_and_the_reference_date_only():
@@ -358,7 +371,7 @@ def test_the_province_has_about_20_health_workers_per_station_and_one_head_per_u
     per_station = dict(stations.annotate(n=Count("staff", filter=Q(staff__status="active"))).values_list("code", "n"))
     assert 18 <= sum(per_station.values()) / len(per_station) <= 22 and min(per_station.values()) >= 12
     total = Staff.objects.filter(status="active").count()
-    assert 3_500 <= total <= 5_500 and total > sum(per_station.values()) + 500  # centres, hospitals, clinics
+    assert 3_500 <= total <= 6_000 and total > sum(per_station.values()) + 500  # centres, hospitals, clinics
     assert not Staff.objects.filter(orgunit__closed_on__isnull=False, status="active").exists()
     heads = Counter(Staff.objects.filter(position="head", status="active").values_list("orgunit__code", flat=True))
     staffed = set(

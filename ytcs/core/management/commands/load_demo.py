@@ -30,7 +30,7 @@ def iso_date(text: str) -> datetime.date:
 
 class Command(BaseCommand):
     help = (
-        "Load synthetic demo data: one province (~10 regional centres, ~150 stations, ~4,000 health workers) or the "
+        "Load synthetic demo data: one province (~10 regional centres, ~150 stations, ~19,000 health workers) or the "
         "whole country (34 provinces, ~11,000 units, ~500,000 health workers), with demo users sharing one "
         "password. Same --seed and --today, same data."
     )
@@ -48,6 +48,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-workforce", action="store_true", help="load units and users only, no health workers"
         )
+        parser.add_argument(
+            "--workforce-factor",
+            type=float,
+            default=1.0,
+            help="shrink the headcount of hospitals, centres and other units but stations (e.g. 0.1 for quick trials)",
+        )
         existing = parser.add_mutually_exclusive_group()
         existing.add_argument("--if-empty", action="store_true", help="do nothing when org units already exist")
         existing.add_argument(
@@ -64,6 +70,7 @@ class Command(BaseCommand):
         reset: bool,
         today: datetime.date | None,
         skip_workforce: bool,
+        workforce_factor: float,
         **options: Any,
     ):
         if today and not skip_workforce and today < EARLIEST_TODAY:
@@ -88,7 +95,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"These usernames already exist: {', '.join(clashes)}. Use --reset to replace all users with demo data."
             )
-        report = demo_load(scale=scale, seed=seed, password=password, today=today, workforce=not skip_workforce)
+        report = demo_load(
+            scale=scale,
+            seed=seed,
+            password=password,
+            today=today,
+            workforce=not skip_workforce,
+            workforce_factor=workforce_factor,
+        )
         self._print(report, {**watch.timings, **report.timings})
 
     def _print(self, report: LoadReport, timings: dict[str, float]) -> None:
