@@ -28,6 +28,11 @@ def iso_date(text: str) -> datetime.date:
         raise CommandError(f"--today takes a date as YYYY-MM-DD, not {text!r}") from error
 
 
+# The product contract's demo province has ~3,000 staff, nearly all at stations and centres: provincial hospitals
+# are kept small there, while the national set keeps them full-size to reach the country's ≈ 500,000.
+PROVINCE_WORKFORCE_FACTOR = 0.1
+
+
 class Command(BaseCommand):
     help = (
         "Load synthetic demo data: one province (~10 regional centres, ~150 stations, ~19,000 health workers) or the "
@@ -51,8 +56,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workforce-factor",
             type=float,
-            default=1.0,
-            help="shrink the headcount of hospitals, centres and other units but stations (e.g. 0.1 for quick trials)",
+            default=None,
+            help="shrink the headcount of hospitals, centres and other units but stations; default 0.1 at province "
+            "scale (≈ 3,000-5,000 staff, as product.md describes the demo province) and 1 at national scale "
+            "(≈ 500,000 staff)",
         )
         existing = parser.add_mutually_exclusive_group()
         existing.add_argument("--if-empty", action="store_true", help="do nothing when org units already exist")
@@ -70,9 +77,11 @@ class Command(BaseCommand):
         reset: bool,
         today: datetime.date | None,
         skip_workforce: bool,
-        workforce_factor: float,
+        workforce_factor: float | None,
         **options: Any,
     ):
+        if workforce_factor is None:
+            workforce_factor = PROVINCE_WORKFORCE_FACTOR if scale == "province" else 1.0
         if today and not skip_workforce and today < EARLIEST_TODAY:
             raise CommandError(
                 f"--today must be on or after {EARLIEST_TODAY:%Y-%m-%d} (after the 2025 commune merger)."
