@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.core.fields import TreePathField
-from ytcs.core.querysets import RestrictedManager
+from ytcs.core.querysets import RestrictedManager, RestrictedQuerySet
 
 
 class AuditedModel(models.Model):
@@ -27,6 +27,20 @@ class AuditedModel(models.Model):
     @property
     def audit_scope_path(self) -> str:
         raise NotImplementedError
+
+
+class UnitScopedModel(AuditedModel):
+    """A row that belongs to one org unit (`orgunit`): seen and changed by those whose scope holds that unit."""
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path_field = "orgunit__path"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_scope_path(self) -> str:
+        return self.orgunit.path
 
 
 class AuditEntry(models.Model):

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.core.fields import TreePathField
-from ytcs.core.models import AuditedModel
+from ytcs.core.models import AuditedModel, UnitScopedModel
 from ytcs.core.querysets import RestrictedQuerySet
 
 code_validator = RegexValidator(
@@ -175,7 +175,7 @@ class OrgUnit(AuditedModel):
             )
 
 
-class Population(AuditedModel):
+class Population(UnitScopedModel):
     """Catchment population (dân số) of a unit for one year: the denominator of "per 10,000" figures."""
 
     orgunit = models.ForeignKey(
@@ -186,9 +186,6 @@ class Population(AuditedModel):
     population = models.PositiveIntegerField(_("population"), validators=[MaxValueValidator(100_000_000)])
     source = models.CharField(_("source"), max_length=255, blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
-    scope_path_field = "orgunit__path"
-
     class Meta:
         verbose_name = _("catchment population")
         verbose_name_plural = _("catchment populations")
@@ -197,7 +194,3 @@ class Population(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.orgunit.code} {self.year}: {self.population}"
-
-    @property
-    def audit_scope_path(self) -> str:
-        return self.orgunit.path

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.core.dates import add_years
-from ytcs.core.models import AuditedModel
+from ytcs.core.models import AuditedModel, UnitScopedModel
 from ytcs.core.querysets import RestrictedQuerySet
 
 national_id_validator = RegexValidator(r"^\d{12}$", _("A citizen ID (CCCD) has exactly 12 digits."))
@@ -110,7 +110,7 @@ class StaffStatus(models.TextChoices):
     LEFT = "left", _("Left")
 
 
-class Staff(AuditedModel):
+class Staff(UnitScopedModel):
     """Health worker (cán bộ y tế): one record per person, attached to the unit where they work now."""
 
     full_name = models.CharField(_("full name"), max_length=150)
@@ -135,8 +135,6 @@ class Staff(AuditedModel):
     # Diacritic-folded name, CCCD and phone, matched by the search box.
     search_text = models.CharField(max_length=300, editable=False, default="")
 
-    objects = RestrictedQuerySet.as_manager()
-    scope_path_field = "orgunit__path"
     audit_exclude = ("search_text",)
 
     class Meta:
@@ -152,10 +150,6 @@ class Staff(AuditedModel):
 
     def __str__(self) -> str:
         return self.full_name
-
-    @property
-    def audit_scope_path(self) -> str:
-        return self.orgunit.path
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
@@ -179,7 +173,7 @@ class MoveKind(models.TextChoices):
     RETURN = "return", _("Return from rotation or secondment")
 
 
-class Posting(AuditedModel):
+class Posting(UnitScopedModel):
     """A period of work at one unit (quá trình công tác): how the person came and, once over, when it ended.
 
     Postings give the workforce on any past date; a temporary move (rotation, secondment) carries the
@@ -194,9 +188,6 @@ class Posting(AuditedModel):
     expected_return_on = models.DateField(_("expected return"), null=True, blank=True)
     decision = models.CharField(_("decision number"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-
-    objects = RestrictedQuerySet.as_manager()
-    scope_path_field = "orgunit__path"
 
     class Meta:
         verbose_name = _("posting")
@@ -214,10 +205,6 @@ class Posting(AuditedModel):
     def __str__(self) -> str:
         return f"{self.staff} @ {self.orgunit.code} {self.started_on:%d/%m/%Y}"
 
-    @property
-    def audit_scope_path(self) -> str:
-        return self.orgunit.path
-
     def clean(self) -> None:
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("The end date must be on or after the start date.")})
@@ -225,7 +212,21 @@ class Posting(AuditedModel):
             raise ValidationError({"expected_return_on": _("The expected return must come after the move.")})
 
 
-class Licence(AuditedModel):
+class StaffRecord(AuditedModel):
+    """Base of the records kept about one person: they belong to the person's current unit."""
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_path_field = "staff__orgunit__path"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_scope_path(self) -> str:
+        return self.staff.orgunit.path
+
+
+class Licence(StaffRecord):
     """Practising licence (giấy phép hành nghề; before 2024: chứng chỉ hành nghề)."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="licences")
@@ -237,9 +238,6 @@ class Licence(AuditedModel):
         _("valid until"), null=True, blank=True, help_text=_("Empty for a pre-2024 certificate with no end date.")
     )
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
-
-    objects = RestrictedQuerySet.as_manager()
-    scope_path_field = "staff__orgunit__path"
 
     class Meta:
         verbose_name = _("practising licence")
@@ -254,10 +252,6 @@ class Licence(AuditedModel):
     def __str__(self) -> str:
         return f"{self.number} ({self.staff})"
 
-    @property
-    def audit_scope_path(self) -> str:
-        return self.staff.orgunit.path
-
     def clean(self) -> None:
         if self.valid_until and self.issued_on and self.valid_until <= self.issued_on:
             raise ValidationError({"valid_until": _("A licence must expire after its issue date.")})
@@ -265,7 +259,7 @@ class Licence(AuditedModel):
             raise ValidationError({"revoked_on": _("A licence cannot be revoked before it was issued.")})
 
 
-class Certificate(AuditedModel):
+class Certificate(StaffRecord):
     """A competency certificate held by a person (chứng chỉ đào tạo: siêu âm, điện tâm đồ...)."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="certificates")
@@ -274,9 +268,6 @@ class Certificate(AuditedModel):
     issuer = models.CharField(_("issued by"), max_length=200, blank=True)
     issued_on = models.DateField(_("issue date"))
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
-
-    objects = RestrictedQuerySet.as_manager()
-    scope_path_field = "staff__orgunit__path"
 
     class Meta:
         verbose_name = _("certificate")
@@ -290,16 +281,12 @@ class Certificate(AuditedModel):
     def __str__(self) -> str:
         return f"{self.competency} ({self.staff})"
 
-    @property
-    def audit_scope_path(self) -> str:
-        return self.staff.orgunit.path
-
     def clean(self) -> None:
         if self.expires_on and self.issued_on and self.expires_on <= self.issued_on:
             raise ValidationError({"expires_on": _("A certificate must expire after its issue date.")})
 
 
-class CmeActivity(AuditedModel):
+class CmeActivity(StaffRecord):
     """Continuing-training activity (hoạt động cập nhật kiến thức y khoa liên tục) with its credit hours."""
 
     staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="cme_activities")
@@ -312,9 +299,6 @@ class CmeActivity(AuditedModel):
     )
     evidence = models.CharField(_("certificate or evidence number"), max_length=100, blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
-    scope_path_field = "staff__orgunit__path"
-
     class Meta:
         verbose_name = _("continuing-training activity")
         verbose_name_plural = _("continuing-training activities")
@@ -326,10 +310,6 @@ class CmeActivity(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.credits})"
-
-    @property
-    def audit_scope_path(self) -> str:
-        return self.staff.orgunit.path
 
     def clean(self) -> None:
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
