@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -44,3 +46,25 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def import_page(
+    request: HttpRequest,
+    *,
+    run: Callable[[Any], Any],
+    template: str,
+    success: Callable[[Any], str],
+    done_url: str,
+) -> HttpResponse:
+    """An import page: the upload form, then either every problem listed (nothing saved) or a redirect with
+    the counts. `run(file)` is the app's all-or-nothing importer, returning an ImportResult."""
+    from ytcs.core.forms import ImportForm
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = run(form.cleaned_data["file"])
+        if result.ok:
+            messages.success(request, success(result))
+            return redirect(done_url)
+    return render(request, template, {"form": form, "result": result})

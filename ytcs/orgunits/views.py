@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import ImportForm, call_service
-from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
+from ytcs.core.forms import call_service
+from ytcs.core.pages import import_page, paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits import services
@@ -75,18 +76,16 @@ def orgunit_import_view(request):
         raise PermissionDenied(_("Your roles do not allow importing units."))
     from ytcs.orgunits import xlsx  # openpyxl is loaded only when a file is asked for
 
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = xlsx.orgunits_import(user=request.user, file=form.cleaned_data["file"])
-        if result.ok:
-            messages.success(
-                request,
-                _("Import done: %(created)d units created, %(updated)d updated, %(pops)d population figures saved.")
-                % {"created": result.created, "updated": result.updated, "pops": result.populations_saved},
-            )
-            return redirect("orgunits:list")
-    return render(request, "orgunits/import.html", {"form": form, "result": result})
+    return import_page(
+        request,
+        run=lambda file: xlsx.orgunits_import(user=request.user, file=file),
+        template="orgunits/import.html",
+        success=lambda result: (
+            _("Import done: %(created)d units created, %(updated)d updated, %(pops)d population figures saved.")
+            % {"created": result.created, "updated": result.updated, "pops": result.populations_saved}
+        ),
+        done_url=reverse("orgunits:list"),
+    )
 
 
 @login_required

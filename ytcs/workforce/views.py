@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import ImportForm, call_service
-from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
+from ytcs.core.forms import call_service
+from ytcs.core.pages import import_page, paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import CHANGE, in_scope, scope_paths
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits.models import OrgUnitKind
@@ -505,15 +505,13 @@ def staff_import_view(request):
     _require_some_change_scope(request)
     from ytcs.workforce import xlsx
 
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = xlsx.staff_import(user=request.user, file=form.cleaned_data["file"])
-        if result.ok:
-            messages.success(
-                request,
-                _("Import done: %(created)d people registered, %(updated)d updated, %(unchanged)d unchanged.")
-                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-            )
-            return redirect("workforce:staff_list")
-    return render(request, "workforce/import.html", {"form": form, "result": result})
+    return import_page(
+        request,
+        run=lambda file: xlsx.staff_import(user=request.user, file=file),
+        template="workforce/import.html",
+        success=lambda result: (
+            _("Import done: %(created)d people registered, %(updated)d updated, %(unchanged)d unchanged.")
+            % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        ),
+        done_url=reverse("workforce:staff_list"),
+    )
