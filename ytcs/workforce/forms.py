@@ -23,6 +23,7 @@ from ytcs.workforce.models import (
     Title,
 )
 from ytcs.workforce.selectors import competency_list, title_list
+from ytcs.workforce.services import STAFF_EDITABLE
 
 
 def date_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
@@ -50,20 +51,7 @@ class StaffForm(_NoModelValidation, forms.ModelForm):
 
     class Meta:
         model = Staff
-        fields = [
-            "full_name",
-            "sex",
-            "birth_date",
-            "national_id",
-            "phone",
-            "email",
-            "title",
-            "qualification",
-            "specialty",
-            "employment_type",
-            "position",
-            "started_on",
-        ]
+        fields = list(STAFF_EDITABLE)  # what staff_update accepts, in the form's order
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
