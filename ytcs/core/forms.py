@@ -9,6 +9,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
+def valid_filters(form: forms.BaseForm) -> dict:
+    """The fields of a filter form that are valid: one bad value (a stale title code) must not drop the
+    others, or a filtered list, and its export, would silently show everything."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+
+
 def call_service[T](form: forms.BaseForm, action: Callable[[], T]) -> T | None:
     """Run a service for a valid form; on a ValidationError put its messages on the form and return None."""
     try:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import call_service
+from ytcs.core.forms import call_service, valid_filters
 from ytcs.core.pages import import_page, paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
@@ -34,7 +34,7 @@ def _can_change(user, unit: OrgUnit) -> bool:
 
 def _filters(request) -> tuple[OrgUnitFilterForm, dict]:
     form = OrgUnitFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = valid_filters(form)
     return form, {k: v for k, v in data.items() if v}
 
 

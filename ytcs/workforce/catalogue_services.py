@@ -1,8 +1,8 @@
 """Writes to the shared catalogues: professional titles (chức danh) and competencies (chứng chỉ, năng lực).
 
 The catalogues belong to no org unit: every unit reads the same list, so only a superuser or a province
-administrator holding the role on a root unit (no parent) may change them. Title and Competency are not
-audited models (they carry no org-unit path); their changes are not in the audit trail.
+administrator holding the role on a root unit (no parent) may change them. Every change is audited; the
+entries are filed at the root of the tree, so the history is read by system administrators.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ytcs.accounts.roles import Role
+from ytcs.core.services import save_audited
 from ytcs.workforce.models import Competency, Title
 
 TITLE_FIELDS = ("code", "name", "category", "counts_as_doctor", "needs_licence", "source", "sort_order", "is_active")
@@ -48,8 +49,7 @@ def title_save(*, user: Any, title: Title | None = None, **fields: Any) -> Title
     _ensure_can_manage(user)
     title = title or Title()
     _apply(title, TITLE_FIELDS, fields)
-    title.full_clean()
-    title.save()
+    save_audited(user=user, instance=title, recheck_scope=False)
     return title
 
 
@@ -59,6 +59,5 @@ def competency_save(*, user: Any, competency: Competency | None = None, **fields
     _ensure_can_manage(user)
     competency = competency or Competency()
     _apply(competency, COMPETENCY_FIELDS, fields)
-    competency.full_clean()
-    competency.save()
+    save_audited(user=user, instance=competency, recheck_scope=False)
     return competency

@@ -20,7 +20,7 @@ from ytcs.core.pages import paginate, query_without_page, render_page
 from ytcs.core.querysets import in_scope
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.workforce import indicators
-from ytcs.workforce.indicators import Selection
+from ytcs.workforce.indicators import Selection, validate_indicator_date
 from ytcs.workforce.models import Competency, MoveKind, Posting
 from ytcs.workforce.rules import retirement_rule
 
@@ -41,7 +41,13 @@ TABLES = (
 class IndicatorForm(forms.Form):
     """Date, level and competency of the overview (the unit comes as a code in the query string)."""
 
-    on = forms.DateField(label=gettext_lazy("Date"), required=False, widget=DATE_WIDGET, input_formats=DATE_FORMATS)
+    on = forms.DateField(
+        label=gettext_lazy("Date"),
+        required=False,
+        widget=DATE_WIDGET,
+        input_formats=DATE_FORMATS,
+        validators=[validate_indicator_date],
+    )
     level = forms.TypedChoiceField(label=gettext_lazy("Level"), coerce=int, required=False)
     competency = forms.ChoiceField(label=gettext_lazy("Competency"), required=False)
 

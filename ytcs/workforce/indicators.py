@@ -27,14 +27,17 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.dates import add_years
 from ytcs.core.querysets import VIEW, subtree_q
 from ytcs.orgunits.models import MAX_LEVEL, OrgUnit, OrgUnitKind, Population
-from ytcs.workforce.models import Certificate, Competency, Posting, Sex, Title
+from ytcs.workforce.models import Certificate, Competency, Posting, Sex, Staff, Title
 from ytcs.workforce.rules import RetirementRule, retirement_rule
 
 PER_POPULATION = 10_000
@@ -65,14 +68,6 @@ STATION_FIGURES = ("stations", "without-doctor", "without-competency")
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic
-
-
-def add_years(day: datetime.date, years: int) -> datetime.date:
-    """The same day `years` later (or earlier); 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def per_10000(numerator: int, denominator: int | None) -> Decimal | None:
@@ -638,9 +633,25 @@ def indicator_people(
             raise Http404 from None
     else:
         raise Http404
+    # Counts include everyone who worked under the rows on the date; the names listed are only those of people
+    # whose record the viewer may open now (someone since moved to another region is counted, not named).
+    qs = qs.filter(staff__in=Staff.objects.restrict(selection.user, VIEW).values("pk"))
     return qs.select_related("staff", "staff__title", "staff__orgunit", "orgunit").order_by(
         "orgunit__path", "staff__full_name", "staff_id"
     )
+
+
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+
+
+def validate_indicator_date(value: datetime.date) -> None:
+    """Dates the figures can be computed for: from 1900 to 50 years ahead (retirement dates stay in range)."""
+    latest = add_years(timezone.localdate(), 50)
+    if not EARLIEST_DATE <= value <= latest:
+        raise ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_DATE.strftime("%d/%m/%Y"), "last": latest.strftime("%d/%m/%Y")}
+        )
 
 
 def _count_postings(people: QuerySet[Posting]) -> Coalesce:

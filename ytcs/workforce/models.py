@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.core.dates import add_years
@@ -27,7 +28,18 @@ class TitleCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Title(models.Model):
+class CatalogueEntry(AuditedModel):
+    """Base of the shared catalogues: audited like every change, filed at the root of the tree ("/")."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_scope_path(self) -> str:
+        return "/"
+
+
+class Title(CatalogueEntry):
     """Professional title (chức danh chuyên môn): a managed catalogue.
 
     `counts_as_doctor` decides who enters "doctors per 10,000 population" and "station has a doctor";
@@ -40,7 +52,7 @@ class Title(models.Model):
     counts_as_doctor = models.BooleanField(_("counts as a doctor"), default=False)
     needs_licence = models.BooleanField(_("needs a practising licence"), default=True)
     source = models.CharField(_("source"), max_length=255, blank=True)
-    sort_order = models.PositiveSmallIntegerField(default=100)
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=100)
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -52,7 +64,7 @@ class Title(models.Model):
         return self.name
 
 
-class Competency(models.Model):
+class Competency(CatalogueEntry):
     """Certificate or competency (chứng chỉ, năng lực chuyên môn) from a managed catalogue, e.g. general ultrasound."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -110,6 +122,10 @@ class StaffStatus(models.TextChoices):
     LEFT = "left", _("Left")
 
 
+MIN_AGE, MAX_AGE = 15, 75
+"""Plausible ages of a working health worker: a typing error in a birth date is caught on every channel."""
+
+
 class Staff(UnitScopedModel):
     """Health worker (cán bộ y tế): one record per person, attached to the unit where they work now."""
 
@@ -153,6 +169,14 @@ class Staff(UnitScopedModel):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
+        today = timezone.localdate()
+        if self.birth_date and not add_years(today, -MAX_AGE) <= self.birth_date <= add_years(today, -MIN_AGE):
+            errors["birth_date"] = [
+                _("The birth date must make the person between %(min)d and %(max)d years old.")
+                % {"min": MIN_AGE, "max": MAX_AGE}
+            ]
+        if self.started_on and self.started_on > today:
+            errors.setdefault("started_on", []).append(_("The start date cannot be in the future."))
         if self.birth_date and self.started_on and self.started_on < add_years(self.birth_date, 15):
             errors["started_on"] = [_("The start date must be at least 15 years after the birth date.")]
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
@@ -180,7 +204,7 @@ class Posting(UnitScopedModel):
     expected return date.
     """
 
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="postings")
+    staff = models.ForeignKey(Staff, verbose_name=_("health worker"), on_delete=models.CASCADE, related_name="postings")
     orgunit = models.ForeignKey("orgunits.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind of move"), max_length=12, choices=MoveKind.choices)
     started_on = models.DateField(_("from"))
@@ -229,7 +253,7 @@ class StaffRecord(AuditedModel):
 class Licence(StaffRecord):
     """Practising licence (giấy phép hành nghề; before 2024: chứng chỉ hành nghề)."""
 
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="licences")
+    staff = models.ForeignKey(Staff, verbose_name=_("health worker"), on_delete=models.CASCADE, related_name="licences")
     number = models.CharField(_("licence number"), max_length=60)
     issuer = models.CharField(_("issued by"), max_length=200)
     scope = models.CharField(_("scope of practice"), max_length=300, blank=True)
@@ -262,7 +286,9 @@ class Licence(StaffRecord):
 class Certificate(StaffRecord):
     """A competency certificate held by a person (chứng chỉ đào tạo: siêu âm, điện tâm đồ...)."""
 
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="certificates")
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("health worker"), on_delete=models.CASCADE, related_name="certificates"
+    )
     competency = models.ForeignKey(Competency, verbose_name=_("competency"), on_delete=models.PROTECT)
     number = models.CharField(_("certificate number"), max_length=60, blank=True)
     issuer = models.CharField(_("issued by"), max_length=200, blank=True)
@@ -286,10 +312,16 @@ class Certificate(StaffRecord):
             raise ValidationError({"expires_on": _("A certificate must expire after its issue date.")})
 
 
+CME_CREDITS_PER_DAY_MAX = 10
+"""Plausibility bound: a credit is one lesson (tiết); no course day holds more than ten (a typing-error guard)."""
+
+
 class CmeActivity(StaffRecord):
     """Continuing-training activity (hoạt động cập nhật kiến thức y khoa liên tục) with its credit hours."""
 
-    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="cme_activities")
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("health worker"), on_delete=models.CASCADE, related_name="cme_activities"
+    )
     name = models.CharField(_("activity"), max_length=300)
     provider = models.CharField(_("organised by"), max_length=200, blank=True)
     started_on = models.DateField(_("from"))
@@ -314,3 +346,12 @@ class CmeActivity(StaffRecord):
     def clean(self) -> None:
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("The end date must be on or after the start date.")})
+        if self.ended_on and self.started_on and self.credits is not None:
+            days = (self.ended_on - self.started_on).days + 1
+            if self.credits > CME_CREDITS_PER_DAY_MAX * days:
+                raise ValidationError(
+                    {
+                        "credits": _("At most %(n)d credit hours a day: %(max)d for these dates.")
+                        % {"n": CME_CREDITS_PER_DAY_MAX, "max": CME_CREDITS_PER_DAY_MAX * days}
+                    }
+                )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ytcs.core.audit import audit_context
@@ -111,6 +112,14 @@ def staff_update(*, user: Any, staff: Staff, **changes: Any) -> Staff:
     ensure_can_change(user=user, path=staff.orgunit.path)
     for field, value in changes.items():
         setattr(staff, field, " ".join(value.split()) if field == "full_name" else value)
+    first = staff.postings.order_by("started_on").values_list("started_on", flat=True).first()
+    if "started_on" in changes and first and staff.started_on > first:
+        raise ValidationError(
+            {
+                "started_on": _("The start date in the sector cannot come after the first posting (%(date)s).")
+                % {"date": first.strftime("%d/%m/%Y")}
+            }
+        )
     staff.search_text = staff_search_text(staff)
     save_audited(user=user, instance=staff)
     return staff
@@ -146,6 +155,8 @@ def staff_move(
         errors["expected_return_on"] = [_("A rotation or secondment needs an expected return date.")]
     if not temporary and expected_return_on:
         errors["expected_return_on"] = [_("Only a rotation or secondment has an expected return date.")]
+    if on > timezone.localdate():
+        errors["on"] = [_("Record a move on or after the day it happens, not in advance.")]
     current = staff.postings.filter(ended_on__isnull=True).first()
     if current and on <= current.started_on:
         errors["on"] = [
@@ -182,6 +193,8 @@ def staff_end(*, user: Any, staff: Staff, status: str, on: datetime.date, note: 
         raise ValidationError({"status": _("Choose retired or left.")})
     if staff.status != StaffStatus.ACTIVE:
         raise ValidationError({"status": _("This person is no longer working.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("Record a retirement or departure on or after the day, not in advance.")})
     current = staff.postings.filter(ended_on__isnull=True).first()
     if current and on < current.started_on:
         raise ValidationError({"on": _("The end date cannot come before the current posting began.")})
@@ -222,6 +235,9 @@ def certificate_save(*, user: Any, staff: Staff, certificate: Certificate | None
     for name, value in fields.items():
         setattr(certificate, name, value.strip() if isinstance(value, str) else value)
     competency: Competency = certificate.competency
+    # The expiry follows the catalogue unless the caller gives one: recomputed when the issue date changes.
+    if "expires_on" not in fields and "issued_on" in fields:
+        certificate.expires_on = None
     if certificate.expires_on is None and competency.validity_years and certificate.issued_on:
         certificate.expires_on = add_years(certificate.issued_on, competency.validity_years)
     save_audited(user=user, instance=certificate)

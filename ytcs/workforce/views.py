@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ytcs.core.forms import call_service
+from ytcs.core.forms import call_service, valid_filters
 from ytcs.core.pages import import_page, paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import CHANGE, in_scope, scope_paths
 from ytcs.core.selectors import audit_for_objects
@@ -104,7 +104,7 @@ def _detail_url(staff_pk: int, anchor: str = "") -> str:
 @login_required
 def staff_list_view(request):
     form = StaffFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = valid_filters(form)
     filters = {
         "q": data.get("q"),
         "orgunit": (data.get("unit") or "").strip(),
@@ -482,7 +482,7 @@ def staff_export_view(request):
     from ytcs.workforce import xlsx  # openpyxl is loaded only when a file is asked for
 
     form = StaffFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = valid_filters(form)
     filters = {
         "q": data.get("q"),
         "orgunit": (data.get("unit") or "").strip(),

@@ -7,6 +7,8 @@ rest of the product (README: errors). This module is imported by nothing; gettex
 from django.utils.translation import gettext_noop
 
 DRF_MESSAGES = [
+    # Django's own, missing from its Vietnamese catalogue and reachable through the API.
+    gettext_noop("Null characters are not allowed."),
     gettext_noop('"{input}" is not a valid choice.'),
     gettext_noop("A server error occurred."),
     gettext_noop("A valid integer is required."),

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from ytcs.core.api.pagination import StandardPagination
 from ytcs.orgunits.models import MAX_LEVEL, OrgUnit
 from ytcs.workforce import indicators
-from ytcs.workforce.indicators import Selection, Table
+from ytcs.workforce.indicators import Selection, Table, validate_indicator_date
 from ytcs.workforce.models import Competency
 from ytcs.workforce.rules import retirement_rule
 
@@ -30,7 +30,10 @@ DATE_FORMATS = ["iso-8601", "%d/%m/%Y"]
 
 class IndicatorParamsSerializer(serializers.Serializer):
     on = serializers.DateField(
-        required=False, input_formats=DATE_FORMATS, help_text="Date (YYYY-MM-DD; default today)."
+        required=False,
+        input_formats=DATE_FORMATS,
+        validators=[validate_indicator_date],
+        help_text="Date (YYYY-MM-DD; default today; from 1900 to 50 years ahead).",
     )
     level = serializers.IntegerField(
         required=False,

@@ -419,9 +419,12 @@ def test_cme_activities_count_in_the_rolling_window(world, api_for):
     api = api_for(world.region_manager)
     url = reverse("staff-cme-list", args=[staff.pk])
     today = timezone.localdate().isoformat()
+    start = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()  # a four-day course
     response = api.post(url, {"name": "Cấp cứu nhi", "started_on": today, "ended_on": today, "credits": 0.2})
     assert response.status_code == 400 and "credits" in response.json()["errors"]
-    response = api.post(url, {"name": "Cấp cứu nhi", "started_on": today, "ended_on": today, "credits": 24}, "json")
+    response = api.post(url, {"name": "Cấp cứu nhi", "started_on": today, "ended_on": today, "credits": 11})
+    assert response.status_code == 400 and "credits" in response.json()["errors"]  # more than a day can hold
+    response = api.post(url, {"name": "Cấp cứu nhi", "started_on": start, "ended_on": today, "credits": 24}, "json")
     assert response.status_code == 201, response.content
     assert response.json()["credits"] == 24.0
     one = reverse("staff-cme-detail", args=[staff.pk, response.json()["id"]])

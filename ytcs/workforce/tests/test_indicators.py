@@ -646,3 +646,29 @@ def test_query_count_does_not_grow_with_units_or_people(staffed, client_for, api
     _grow(staffed, "AY")
     after = _count_queries(client, url, params)
     assert after == before, (before, after)
+
+
+def test_people_lists_name_only_those_the_viewer_may_open_now(world, client_for):
+    from ytcs.core.testing.factories import StaffFactory, title
+    from ytcs.workforce.services import staff_move
+
+    moved = StaffFactory(
+        full_name="Người Đã Chuyển",
+        orgunit=world.station_b1,
+        title=title("bac-si"),
+        started_on=datetime.date(2015, 1, 1),
+    )
+    staff_move(
+        user=world.province_admin, staff=moved, to_unit=world.station_a1, kind="transfer", on=datetime.date(2020, 1, 1)
+    )
+    response = client_for(world.outsider).get(
+        "/api/v1/workforce/indicators/people/", {"on": "2018-01-01", "level": 2, "figure": "headcount"}
+    )
+    assert response.status_code == 200
+    assert "Người Đã Chuyển" not in response.content.decode()
+
+
+def test_indicator_dates_out_of_range_are_a_400_not_a_500(world, api_for):
+    for on in ("0001-01-01", "9999-12-31"):
+        response = api_for(world.province_admin).get("/api/v1/workforce/indicators/retirement-outlook/", {"on": on})
+        assert response.status_code == 400 and "on" in response.json()["errors"]

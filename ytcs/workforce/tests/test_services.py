@@ -195,3 +195,49 @@ def test_certificate_expiry_follows_the_catalogue_validity(world):
 def test_someone_born_on_29_february_can_be_registered(world):
     staff = new_staff(world, birth_date=D(1992, 2, 29), started_on=D(2014, 3, 1))
     assert staff.birth_date == D(1992, 2, 29)
+
+
+def test_moves_and_departures_are_recorded_on_or_after_the_day_not_in_advance(world):
+    staff = StaffFactory(orgunit=world.station_a1)
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    with pytest.raises(ValidationError) as exc:
+        staff_move(user=world.region_manager, staff=staff, to_unit=world.station_a2, kind="transfer", on=tomorrow)
+    assert "on" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        staff_end(user=world.region_manager, staff=staff, status="retired", on=tomorrow)
+    assert Staff.objects.get(pk=staff.pk).orgunit == world.station_a1
+
+
+def test_implausible_birth_and_start_dates_are_refused_on_every_channel(world):
+    with pytest.raises(ValidationError) as exc:
+        new_staff(world, birth_date=D(1800, 1, 1), started_on=D(1820, 1, 1))
+    assert "birth_date" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        new_staff(world, started_on=datetime.date.today() + datetime.timedelta(days=30))
+    assert "started_on" in exc.value.message_dict
+
+
+def test_the_sector_start_cannot_move_after_the_first_posting(world):
+    staff = new_staff(world)
+    with pytest.raises(ValidationError) as exc:
+        staff_update(user=world.station_head, staff=staff, started_on=D(2015, 1, 1))
+    assert "started_on" in exc.value.message_dict
+
+
+def test_a_certificate_expiry_follows_a_corrected_issue_date(world):
+    competency = Competency.objects.get(code="dien-tam-do")
+    competency.validity_years = 2
+    competency.save()
+    staff = StaffFactory(orgunit=world.station_a1)
+    cert = certificate_save(user=world.station_head, staff=staff, competency=competency, issued_on=D(2023, 1, 1))
+    cert = certificate_save(user=world.station_head, staff=staff, certificate=cert, issued_on=D(2024, 6, 1))
+    assert cert.expires_on == D(2026, 6, 1)
+
+
+def test_catalogue_changes_are_audited(world):
+    from ytcs.workforce.catalogue_services import title_save
+
+    doctor = title("bac-si")
+    title_save(user=world.province_admin, title=doctor, counts_as_doctor=False)
+    entry = AuditEntry.objects.get(content_type__model="title")
+    assert entry.actor == world.province_admin and entry.changes["counts_as_doctor"] == [True, False]
