@@ -900,7 +900,8 @@ class _PeopleMaker:
             name = f"{CME_EVENTS[int(rand() * len(CME_EVENTS))]} {ended.year}"
         else:
             name = CME_TOPICS[int(rand() * len(CME_TOPICS))]
-        started = datetime.date.fromordinal(first_o + offset - min(credits // 8, offset))
+        # A day per 8 credit hours, so every activity passes the model's 10-a-day plausibility check.
+        started = ended - datetime.timedelta(days=-(-credits // 8) - 1)
         provider = trainers[int(rand() * len(trainers))]
         return CmeSpec(name, provider, started, ended, credits, f"{next(numbers):07d}/GCN")
 
