@@ -22,6 +22,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from ytcs.accounts.models import RoleAssignment, User
+from ytcs.accounts.services import user_search_text
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
 from ytcs.core.demo.workforce_plan import COMPETENCIES_USED, TITLES_USED, WorkforcePlan, plan_workforce
 from ytcs.core.text import fold
@@ -230,6 +231,8 @@ def insert_users(specs: list[UserSpec], pks: dict[str, int], *, password: str) -
         )
         for spec in specs
     ]
+    for user in users:
+        user.search_text = user_search_text(user)
     User.objects.bulk_create(users)
     RoleAssignment.objects.bulk_create(
         RoleAssignment(user=user, role=spec.role, orgunit_id=pks[spec.unit_code])

@@ -471,3 +471,13 @@ def test_reset_and_skip_workforce_leave_no_health_workers():
     assert "Workforce" not in output
     for model in (Staff, Posting, Licence, Certificate, CmeActivity):
         assert not model.objects.exists(), model
+
+
+@pytest.mark.django_db
+def test_demo_users_are_found_by_the_user_search():
+    from ytcs.accounts.models import User
+    from ytcs.accounts.selectors import user_list
+
+    load("--skip-workforce")
+    admin = User.objects.get(username="province_admin")
+    assert [u.username for u in user_list(user=admin, filters={"q": "region"})] == ["region_manager"]
