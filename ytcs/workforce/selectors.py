@@ -14,7 +14,17 @@ from ytcs.core.dates import add_months
 from ytcs.core.querysets import VIEW, subtree_q
 from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit
-from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, StaffStatus, Title
+from ytcs.workforce.models import (
+    Certificate,
+    CmeActivity,
+    Competency,
+    Licence,
+    MoveKind,
+    Posting,
+    Staff,
+    StaffStatus,
+    Title,
+)
 from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS, cme_rule
 
 
@@ -163,3 +173,23 @@ def cme_standing(*, user: Any, on: datetime.date, filters: dict[str, Any] | None
 
 def cme_window(*, on: datetime.date) -> tuple[datetime.date, datetime.date]:
     return cme_rule().window_start(on), on
+
+
+RETURN_NOTICE_DAYS = 30
+"""Rotations and secondments whose return falls within this many days are listed with the overdue ones."""
+
+
+def returns_due(*, user: Any, on: datetime.date, filters: dict[str, Any] | None = None) -> QuerySet[Posting]:
+    """Open rotations and secondments (luân chuyển, điều động) whose expected return is past or near, of people
+    the user may see; soonest first. `orgunit` filters by the unit where the person now works."""
+    people = staff_list(user=user, filters=filters)
+    return (
+        Posting.objects.filter(
+            staff__in=people.values("pk"),
+            kind__in=[MoveKind.ROTATION, MoveKind.SECONDMENT],
+            ended_on__isnull=True,
+            expected_return_on__lte=on + datetime.timedelta(days=RETURN_NOTICE_DAYS),
+        )
+        .select_related("staff", "staff__title", "orgunit")
+        .order_by("expected_return_on", "staff__full_name", "pk")
+    )

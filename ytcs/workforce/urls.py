@@ -12,6 +12,7 @@ urlpatterns = [
     path("licences/expiring/", views.licences_expiring_view, name="licences_expiring"),
     path("licences/missing/", views.licences_missing_view, name="licences_missing"),
     path("cme/shortfall/", views.cme_shortfall_view, name="cme_shortfall"),
+    path("returns/", views.returns_due_view, name="returns_due"),
     path("titles/", views.title_list_view, name="title_list"),
     path("titles/new/", views.catalogue_form_view, {"kind": "title"}, name="title_create"),
     path("titles/<int:pk>/edit/", views.catalogue_form_view, {"kind": "title"}, name="title_edit"),

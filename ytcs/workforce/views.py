@@ -46,11 +46,13 @@ from ytcs.workforce.forms import (
 from ytcs.workforce.models import Licence, Staff, StaffStatus
 from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS, cme_rule, retirement_rule
 from ytcs.workforce.selectors import (
+    RETURN_NOTICE_DAYS,
     add_months,
     cme_standing,
     cme_window,
     competency_list,
     licences_expiring,
+    returns_due,
     staff_certificates,
     staff_cme,
     staff_get,
@@ -380,6 +382,18 @@ def licences_missing_view(request):
         lambda filters: staff_without_valid_licence(user=request.user, on=today, filters=filters),
         "workforce/licences_missing.html",
         "workforce/partials/licences_missing_table.html",
+    )
+
+
+@login_required
+def returns_due_view(request):
+    today = _today()
+    return _follow_up_page(
+        request,
+        lambda filters: returns_due(user=request.user, on=today, filters=filters),
+        "workforce/returns_due.html",
+        "workforce/partials/returns_due_table.html",
+        {"notice_days": RETURN_NOTICE_DAYS},
     )
 
 

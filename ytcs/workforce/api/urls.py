@@ -30,5 +30,6 @@ urlpatterns = [
     path("licences/expiring/", views.LicenceExpiringApi.as_view(), name="licence-expiring"),
     path("licences/missing/", views.LicenceMissingApi.as_view(), name="licence-missing"),
     path("cme/shortfall/", views.CmeShortfallApi.as_view(), name="cme-shortfall"),
+    path("returns/due/", views.ReturnsDueApi.as_view(), name="returns-due"),
     *router.urls,
 ]

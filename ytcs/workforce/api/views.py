@@ -44,6 +44,7 @@ from ytcs.workforce.selectors import (
     cme_standing,
     competency_list,
     licences_expiring,
+    returns_due,
     staff_certificates,
     staff_cme,
     staff_get,
@@ -389,3 +390,23 @@ class StaffExportApi(APIView):
         filters = {key: request.query_params.get(key) for key in ("orgunit", "title", "q", "status")}
         staff = staff_list(user=request.user, filters={k: v for k, v in filters.items() if v})
         return xlsx_response(xlsx.staff_export_workbook(staff=staff), "nhan-luc.xlsx")
+
+
+class ReturnDueSerializer(serializers.Serializer):
+    staff = serializers.IntegerField(source="staff_id")
+    full_name = serializers.CharField(source="staff.full_name")
+    kind = serializers.CharField()
+    orgunit = serializers.CharField(source="orgunit.code", help_text="Unit where the person works now.")
+    started_on = serializers.DateField()
+    expected_return_on = serializers.DateField()
+    decision = serializers.CharField()
+
+
+class ReturnsDueApi(generics.ListAPIView):
+    """Rotations and secondments whose expected return is past or within 30 days (filter `orgunit` = subtree)."""
+
+    serializer_class = ReturnDueSerializer
+
+    def get_queryset(self):
+        code = self.request.query_params.get("orgunit")
+        return returns_due(user=self.request.user, on=timezone.localdate(), filters={"orgunit": code} if code else {})

@@ -206,6 +206,7 @@ ENDPOINTS = [
     Endpoint("licences expiring", "get", plain("licence-expiring"), out_of_scope=None, api=True),
     Endpoint("licences missing", "get", plain("licence-missing"), out_of_scope=None, api=True),
     Endpoint("cme shortfall", "get", plain("cme-shortfall"), out_of_scope=None, api=True),
+    Endpoint("returns due", "get", plain("returns-due"), out_of_scope=None, api=True),
 ]
 
 

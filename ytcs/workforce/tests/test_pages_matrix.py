@@ -167,6 +167,7 @@ ENDPOINTS = [
     Endpoint("licences expiring", "get", page("workforce:licences_expiring"), out_of_scope=None),
     Endpoint("licences missing", "get", page("workforce:licences_missing"), out_of_scope=None),
     Endpoint("cme shortfall", "get", page("workforce:cme_shortfall"), out_of_scope=None),
+    Endpoint("returns due", "get", page("workforce:returns_due"), out_of_scope=None),
     Endpoint("title list", "get", page("workforce:title_list"), out_of_scope=None),
     Endpoint("title create form", "get", page("workforce:title_create"), **CATALOGUE),
     Endpoint("title create", "post", page("workforce:title_create"), lambda w: TITLE, **CATALOGUE),

@@ -90,3 +90,22 @@ def test_cme_shortfall_counts_the_rolling_five_years_and_spares_new_staff(world)
     assert rows[outside.pk].cme_credits == 40 and rows[newcomer.pk].cme_due is False
     shortfall = set(cme_standing(user=world.region_manager, on=ON, filters={"shortfall": True}))
     assert shortfall == {outside, short}
+
+
+def test_returns_due_lists_overdue_and_near_returns_of_visible_people(world):
+    from ytcs.workforce.models import Posting
+    from ytcs.workforce.selectors import returns_due
+
+    def seconded(name, unit, expected):
+        staff = StaffFactory(full_name=name, orgunit=unit, started_on=D(2015, 1, 1))
+        Posting.objects.filter(staff=staff).update(ended_on=D(2024, 12, 31))
+        return Posting.objects.create(
+            staff=staff, orgunit=unit, kind="secondment", started_on=D(2025, 1, 1), expected_return_on=expected
+        )
+
+    overdue = seconded("Quá Hạn", world.station_a1, D(2026, 10, 1))
+    soon = seconded("Sắp Về", world.station_a2, D(2026, 12, 20))
+    seconded("Còn Lâu", world.station_a1, D(2027, 6, 1))
+    seconded("Vùng Khác", world.station_b1, D(2026, 1, 1))
+    assert list(returns_due(user=world.region_manager, on=ON)) == [overdue, soon]
+    assert list(returns_due(user=world.region_manager, on=ON, filters={"orgunit": "A2"})) == [soon]
