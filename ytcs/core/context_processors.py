@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.accounts.roles import MANAGE_USERS
-from ytcs.core.querysets import scope_paths
+from ytcs.core.querysets import may_anywhere
 
 
 def navigation(request):
@@ -19,7 +19,7 @@ def navigation(request):
         ("workforce:staff_list", _("Workforce")),
         ("workforce_indicators:overview", _("Workforce indicators")),
     ]
-    if scope_paths(user, MANAGE_USERS) != []:
+    if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))
     current = request.resolver_match.view_name if request.resolver_match else ""
     app = current.split(":")[0] if current else ""

@@ -6,12 +6,14 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from ytcs.core.dates import add_months
-from ytcs.core.querysets import VIEW, subtree_q
+from ytcs.core.querysets import CHANGE, VIEW, in_scope, subtree_q
 from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit
 from ytcs.workforce.models import (
@@ -65,6 +67,14 @@ def staff_get(*, user: Any, pk: int, action: str = VIEW) -> Staff:
     staff = staff_list(user=user, filters={"status": "all"}, action=action).filter(pk=pk).first()
     if staff is None:
         raise Http404
+    return staff
+
+
+def staff_get_for_change(*, user: Any, pk: int) -> Staff:
+    """A person whose record the user will change: 404 when they cannot see it, 403 when they may only read it."""
+    staff = staff_get(user=user, pk=pk)
+    if not in_scope(user, staff.orgunit.path, CHANGE):
+        raise PermissionDenied(_("You may view this person's record but not change it."))
     return staff
 
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from ytcs.core.forms import call_service, valid_filters
 from ytcs.core.pages import import_page, paginate, query_without_page, render_page, xlsx_response
-from ytcs.core.querysets import CHANGE, in_scope, scope_paths
+from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits.models import OrgUnitKind
 from ytcs.orgunits.selectors import orgunit_list
@@ -43,7 +43,7 @@ from ytcs.workforce.forms import (
     UnitFilterForm,
     changeable_units,
 )
-from ytcs.workforce.models import Licence, Staff, StaffStatus
+from ytcs.workforce.models import Licence, StaffStatus
 from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS, cme_rule, retirement_rule
 from ytcs.workforce.selectors import (
     RETURN_NOTICE_DAYS,
@@ -56,6 +56,7 @@ from ytcs.workforce.selectors import (
     staff_certificates,
     staff_cme,
     staff_get,
+    staff_get_for_change,
     staff_licences,
     staff_list,
     staff_postings,
@@ -70,16 +71,8 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _staff_for_change(request: HttpRequest, pk: int) -> Staff:
-    """The person, 404 when out of view scope, 403 when the user may only read their record."""
-    staff = staff_get(user=request.user, pk=pk)
-    if not in_scope(request.user, staff.orgunit.path, CHANGE):
-        raise PermissionDenied(_("You may view this person's record but not change it."))
-    return staff
-
-
 def _require_some_change_scope(request: HttpRequest) -> None:
-    if scope_paths(request.user, CHANGE) == []:
+    if not may_anywhere(request.user, CHANGE):
         raise PermissionDenied(_("Your roles do not allow changing the workforce registry."))
 
 
@@ -118,7 +111,7 @@ def staff_list_view(request):
         "filter_form": form,
         "page": page,
         "query": query_without_page(request),
-        "can_create": scope_paths(request.user, CHANGE) != [],
+        "can_create": may_anywhere(request.user, CHANGE),
         "unit_options": _unit_options(request.user),
         "unit_filter": filters["orgunit"],
     }
@@ -207,7 +200,7 @@ def staff_create_view(request):
 
 @login_required
 def staff_edit_view(request, pk: int):
-    staff = _staff_for_change(request, pk)
+    staff = staff_get_for_change(user=request.user, pk=pk)
     form = StaffForm(request.POST or None, instance=staff)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -232,7 +225,7 @@ def _check_move_target(request: HttpRequest) -> None:
 
 @login_required
 def staff_move_view(request, pk: int):
-    staff = _staff_for_change(request, pk)
+    staff = staff_get_for_change(user=request.user, pk=pk)
     if request.method == "POST":
         _check_move_target(request)
     form = StaffMoveForm(request.POST or None, user=request.user, staff=staff)
@@ -249,7 +242,7 @@ def staff_move_view(request, pk: int):
 
 @login_required
 def staff_end_view(request, pk: int):
-    staff = _staff_for_change(request, pk)
+    staff = staff_get_for_change(user=request.user, pk=pk)
     form = StaffEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = call_service(form, lambda: services.staff_end(user=request.user, staff=staff, **form.cleaned_data))
@@ -307,7 +300,7 @@ RECORDS = {
 @login_required
 def record_form_view(request, pk: int, kind: str, record_pk: int | None = None):
     spec = RECORDS[kind]
-    staff = _staff_for_change(request, pk)
+    staff = staff_get_for_change(user=request.user, pk=pk)
     record = get_object_or_404(spec.records(staff=staff), pk=record_pk) if record_pk is not None else None
     form = spec.form(request.POST or None, instance=record)
     if request.method == "POST" and form.is_valid():
@@ -331,7 +324,7 @@ def record_form_view(request, pk: int, kind: str, record_pk: int | None = None):
 @require_POST
 def record_delete_view(request, pk: int, kind: str, record_pk: int):
     spec = RECORDS[kind]
-    staff = _staff_for_change(request, pk)
+    staff = staff_get_for_change(user=request.user, pk=pk)
     record = get_object_or_404(spec.records(staff=staff), pk=record_pk)
     services.record_delete(user=request.user, record=record)
     messages.success(request, _("The record was deleted."))

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from ytcs.core.api.permissions import ScopedWritePermission
 from ytcs.core.pages import XLSX_CONTENT_TYPE, xlsx_response
-from ytcs.core.querysets import CHANGE, in_scope, may_anywhere, scope_paths
+from ytcs.core.querysets import CHANGE, may_anywhere
 from ytcs.orgunits.selectors import orgunit_get
 from ytcs.workforce import services
 from ytcs.workforce.api.serializers import (
@@ -48,6 +48,7 @@ from ytcs.workforce.selectors import (
     staff_certificates,
     staff_cme,
     staff_get,
+    staff_get_for_change,
     staff_licences,
     staff_list,
     staff_with_records,
@@ -61,14 +62,6 @@ CATALOGUE_CODE_REGEX = r"[-a-zA-Z0-9_]+"
 def _staff_queryset(user):
     """Everyone the user may see whatever their status, with their records (a record is addressed by id)."""
     return staff_with_records(staff_list(user=user, filters={"status": "all"})).order_by("full_name", "id")
-
-
-def _staff_for_change(request, pk: int) -> Staff:
-    """404 when the person is out of the caller's scope, 403 when the caller may only read their record."""
-    staff = staff_get(user=request.user, pk=pk)
-    if not in_scope(request.user, staff.orgunit.path, CHANGE):
-        raise PermissionDenied()
-    return staff
 
 
 def _staff_data(request, pk: int) -> dict[str, Any]:
@@ -99,7 +92,7 @@ class StaffViewSet(
 
     def create(self, request, *args, **kwargs):
         # Refuse a read-only caller before validating, so validation answers reveal nothing to them.
-        if scope_paths(request.user, CHANGE) == []:
+        if not may_anywhere(request.user, CHANGE):
             raise PermissionDenied()
         return super().create(request, *args, **kwargs)
 
@@ -119,7 +112,7 @@ class StaffMoveApi(APIView):
 
     @extend_schema(request=StaffMoveSerializer, responses=StaffSerializer)
     def post(self, request, pk: int):
-        staff = _staff_for_change(request, pk)
+        staff = staff_get_for_change(user=request.user, pk=pk)
         data = StaffMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -133,7 +126,7 @@ class StaffEndApi(APIView):
 
     @extend_schema(request=StaffEndSerializer, responses=StaffSerializer)
     def post(self, request, pk: int):
-        staff = _staff_for_change(request, pk)
+        staff = staff_get_for_change(user=request.user, pk=pk)
         data = StaffEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.staff_end(user=request.user, staff=staff, **data.validated_data)
@@ -172,7 +165,7 @@ class _StaffRecordListApi(_StaffRecordApi):
         return Response(self.get_serializer(self.records(staff=staff), many=True).data)
 
     def post(self, request, pk: int):
-        return self.saved(request, _staff_for_change(request, pk))
+        return self.saved(request, staff_get_for_change(user=request.user, pk=pk))
 
 
 class _StaffRecordDetailApi(_StaffRecordApi):
@@ -181,11 +174,11 @@ class _StaffRecordDetailApi(_StaffRecordApi):
         return Response(self.get_serializer(self.record(staff, record_id)).data)
 
     def patch(self, request, pk: int, record_id: int):
-        staff = _staff_for_change(request, pk)
+        staff = staff_get_for_change(user=request.user, pk=pk)
         return self.saved(request, staff, self.record(staff, record_id), partial=True)
 
     def delete(self, request, pk: int, record_id: int):
-        staff = _staff_for_change(request, pk)
+        staff = staff_get_for_change(user=request.user, pk=pk)
         services.record_delete(user=request.user, record=self.record(staff, record_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
