@@ -14,6 +14,7 @@ from ytcs.core.testing.factories import RoleAssignmentFactory, StaffFactory, Use
 from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, Title
 from ytcs.workforce.rules import cme_rule
 from ytcs.workforce.selectors import add_months
+from ytcs.workforce.tests.test_pages_matrix import staff_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -43,24 +44,6 @@ def licence(staff: Staff, *, valid_until: datetime.date | None, number: str = "L
         valid_until=valid_until,
         **extra,
     )
-
-
-def staff_form(staff: Staff, **overrides) -> dict:
-    data = {
-        "full_name": staff.full_name,
-        "sex": staff.sex,
-        "birth_date": staff.birth_date.strftime("%d/%m/%Y"),
-        "national_id": staff.national_id,
-        "phone": staff.phone,
-        "email": staff.email,
-        "title": staff.title_id,
-        "qualification": staff.qualification,
-        "specialty": staff.specialty,
-        "employment_type": staff.employment_type,
-        "position": staff.position,
-        "started_on": staff.started_on.strftime("%d/%m/%Y"),
-    }
-    return {**data, **overrides}
 
 
 def new_staff(world, **overrides) -> dict:
@@ -300,13 +283,13 @@ def test_create_at_a_unit_outside_the_scope_saves_nothing(world, client_for):
 def test_station_head_edits_own_station_staff_only(people, world, client_for):
     client = client_for(world.station_head)
     ok = client.post(
-        reverse("workforce:staff_edit", args=[people["ha"].pk]), staff_form(people["ha"], phone="0911 222 333")
+        reverse("workforce:staff_edit", args=[people["ha"].pk]), staff_form_data(people["ha"], phone="0911 222 333")
     )
     assert ok.status_code == 302
     assert Staff.objects.get(pk=people["ha"].pk).phone == "0911 222 333"
     before = AuditEntry.objects.count()
     refused = client.post(
-        reverse("workforce:staff_edit", args=[people["binh"].pk]), staff_form(people["binh"], phone="0900")
+        reverse("workforce:staff_edit", args=[people["binh"].pk]), staff_form_data(people["binh"], phone="0900")
     )
     assert refused.status_code == 404
     assert client.get(reverse("workforce:staff_edit", args=[people["binh"].pk])).status_code == 404
@@ -316,7 +299,8 @@ def test_station_head_edits_own_station_staff_only(people, world, client_for):
 def test_edit_updates_the_search_text(people, world, client_for):
     client = client_for(world.region_manager)
     client.post(
-        reverse("workforce:staff_edit", args=[people["ha"].pk]), staff_form(people["ha"], full_name="Nguyễn Thu Hằng")
+        reverse("workforce:staff_edit", args=[people["ha"].pk]),
+        staff_form_data(people["ha"], full_name="Nguyễn Thu Hằng"),
     )
     text = client.get(reverse("workforce:staff_list"), {"q": "thu hang"}).text
     assert "Nguyễn Thu Hằng" in text
