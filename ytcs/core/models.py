@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.core.fields import TreePathField
-from ytcs.core.querysets import RestrictedManager, RestrictedQuerySet
+from ytcs.core.querysets import RestrictedQuerySet
 
 
 class AuditedModel(models.Model):
@@ -70,7 +70,7 @@ class AuditEntry(models.Model):
     scope_path = TreePathField(max_length=255)
     changes = models.JSONField(_("changes"), default=dict)
 
-    objects = RestrictedManager()
+    objects = RestrictedQuerySet.as_manager()
     scope_path_field = "scope_path"
 
     class Meta:

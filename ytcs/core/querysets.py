@@ -70,10 +70,6 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(reduce(or_, (subtree_q(field, path) for path in paths)))
 
 
-class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):
-    pass
-
-
 def may_anywhere(user: User, action: str) -> bool:
     """Whether the user may do `action` on at least one unit (e.g. to offer a "New" button)."""
     return scope_paths(user, action) != []

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from ytcs.orgunits.selectors import orgunit_roots, scope_summary
+from ytcs.orgunits.selectors import scope_summary
 from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS
 from ytcs.workforce.selectors import cme_standing, licences_expiring, staff_list, staff_without_valid_licence
 
@@ -34,6 +34,5 @@ def home(request):
             "summary": summary,
             "workforce": workforce_summary(request.user),
             "roles": roles,
-            "roots": orgunit_roots(user=request.user)[:20],
         },
     )

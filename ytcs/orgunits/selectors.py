@@ -78,15 +78,6 @@ def orgunit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def orgunit_roots(*, user: Any) -> QuerySet[OrgUnit]:
-    """The top units of the user's scope: the units their roles are held on (or the tree roots)."""
-    qs = OrgUnit.objects.restrict(user, VIEW)
-    if user.is_superuser:
-        return qs.filter(parent__isnull=True)
-    role_unit_ids = user.role_assignments.values_list("orgunit_id", flat=True)
-    return qs.filter(pk__in=role_unit_ids)
-
-
 def parent_choices(*, user: Any) -> QuerySet[OrgUnit]:
     """Units under which the user may create or move units (only kinds that can have children)."""
     parent_kinds = [OrgUnitKind.COUNTRY, OrgUnitKind.PROVINCE, OrgUnitKind.REGIONAL_CENTRE, OrgUnitKind.STATION]
