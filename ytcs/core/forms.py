@@ -8,6 +8,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def date_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
+    """A dd/mm/yyyy date input (ISO accepted too), the same on every page."""
+    return forms.DateField(label=label, required=required, widget=DATE_WIDGET, input_formats=DATE_FORMATS, **kwargs)
+
 
 def valid_filters(form: forms.BaseForm) -> dict:
     """The fields of a filter form that are valid: one bad value (a stale title code) must not drop the

@@ -6,12 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.forms import date_field
 from ytcs.core.querysets import subtree_q
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.orgunits.selectors import parent_choices
-
-DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
 class ParentChoiceField(forms.ModelChoiceField):
@@ -21,8 +19,8 @@ class ParentChoiceField(forms.ModelChoiceField):
 
 class OrgUnitForm(forms.ModelForm):
     parent = ParentChoiceField(queryset=OrgUnit.objects.none(), required=False, label=_("Parent unit"))
-    opened_on = forms.DateField(label=_("Opening date"), required=False, widget=DATE_WIDGET, input_formats=DATE_FORMATS)
-    closed_on = forms.DateField(label=_("Closing date"), required=False, widget=DATE_WIDGET, input_formats=DATE_FORMATS)
+    opened_on = date_field(_("Opening date"), required=False)
+    closed_on = date_field(_("Closing date"), required=False)
 
     class Meta:
         model = OrgUnit
@@ -45,9 +43,7 @@ class OrgUnitForm(forms.ModelForm):
 
 
 class OrgUnitCloseForm(forms.Form):
-    closed_on = forms.DateField(
-        label=_("Closing date"), widget=DATE_WIDGET, input_formats=DATE_FORMATS, initial=timezone.localdate
-    )
+    closed_on = date_field(_("Closing date"), initial=timezone.localdate)
 
 
 class PopulationForm(forms.Form):

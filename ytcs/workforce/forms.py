@@ -8,8 +8,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ytcs.core.forms import date_field
 from ytcs.core.querysets import CHANGE
-from ytcs.orgunits.forms import DATE_FORMATS, DATE_WIDGET, ParentChoiceField
+from ytcs.orgunits.forms import ParentChoiceField
 from ytcs.orgunits.models import OrgUnit
 from ytcs.orgunits.selectors import orgunit_list
 from ytcs.workforce.models import (
@@ -24,11 +25,6 @@ from ytcs.workforce.models import (
 )
 from ytcs.workforce.selectors import competency_list, title_list
 from ytcs.workforce.services import STAFF_EDITABLE
-
-
-def date_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
-    """A dd/mm/yyyy date input (ISO accepted too), as on the org-unit pages."""
-    return forms.DateField(label=label, required=required, widget=DATE_WIDGET, input_formats=DATE_FORMATS, **kwargs)
 
 
 def changeable_units(user) -> QuerySet[OrgUnit]:

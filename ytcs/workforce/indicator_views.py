@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ytcs.core.forms import date_field
 from ytcs.core.pages import paginate, query_without_page, render_page
 from ytcs.core.querysets import in_scope
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
@@ -25,8 +26,6 @@ from ytcs.workforce.models import Competency, MoveKind, Posting
 from ytcs.workforce.rules import retirement_rule
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 # Export slugs → what goes in the workbook.
 TABLES = (
@@ -41,13 +40,7 @@ TABLES = (
 class IndicatorForm(forms.Form):
     """Date, level and competency of the overview (the unit comes as a code in the query string)."""
 
-    on = forms.DateField(
-        label=gettext_lazy("Date"),
-        required=False,
-        widget=DATE_WIDGET,
-        input_formats=DATE_FORMATS,
-        validators=[validate_indicator_date],
-    )
+    on = date_field(gettext_lazy("Date"), required=False, validators=[validate_indicator_date])
     level = forms.TypedChoiceField(label=gettext_lazy("Level"), coerce=int, required=False)
     competency = forms.ChoiceField(label=gettext_lazy("Competency"), required=False)
 
