@@ -17,15 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ytcs.core.forms import date_field
-from ytcs.core.pages import paginate, query_without_page, render_page
+from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
 from ytcs.core.querysets import in_scope
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.workforce import indicators
 from ytcs.workforce.indicators import Selection, validate_indicator_date
 from ytcs.workforce.models import Competency, MoveKind, Posting
 from ytcs.workforce.rules import retirement_rule
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Export slugs → what goes in the workbook.
 TABLES = (
@@ -289,12 +287,6 @@ def stations_view(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------- exports
 
 
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @login_required
 def export_view(request: HttpRequest, table: str) -> HttpResponse:
     """One table (or "all") for every unit of the selection, as .xlsx with Vietnamese headers."""
@@ -302,21 +294,21 @@ def export_view(request: HttpRequest, table: str) -> HttpResponse:
         raise Http404
     params = _params(request)
     content = indicator_workbook(params=params, tables=TABLES if table == "all" else (table,))
-    return _xlsx_response(content, f"chi-so-nhan-luc-{table}-{params.selection.on.isoformat()}.xlsx")
+    return xlsx_response(content, f"chi-so-nhan-luc-{table}-{params.selection.on.isoformat()}.xlsx")
 
 
 @login_required
 def people_export_view(request: HttpRequest) -> HttpResponse:
     params, figure, postings, _extra = _people(request)
     content = people_workbook(params=params, postings=postings)
-    return _xlsx_response(content, f"danh-sach-{figure}-{params.selection.on.isoformat()}.xlsx")
+    return xlsx_response(content, f"danh-sach-{figure}-{params.selection.on.isoformat()}.xlsx")
 
 
 @login_required
 def stations_export_view(request: HttpRequest) -> HttpResponse:
     params, figure, stations = _stations(request)
     content = stations_workbook(params=params, stations=stations)
-    return _xlsx_response(content, f"tram-{figure}-{params.selection.on.isoformat()}.xlsx")
+    return xlsx_response(content, f"tram-{figure}-{params.selection.on.isoformat()}.xlsx")
 
 
 # Fixed Vietnamese text of the files (the same whatever the interface language, like the other exports).
