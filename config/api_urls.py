@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("ytcs.accounts.api.urls")),
     path("", include("ytcs.workforce.api.urls")),
     path("", include("ytcs.workforce.api.indicator_urls")),
+    path("", include("ytcs.training.api.urls")),
+    path("", include("ytcs.training.api.report_urls")),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ytcs.orgunits",
     "ytcs.accounts",
     "ytcs.workforce",
+    "ytcs.training",
 ]
 
 MIDDLEWARE = [

@@ -23,11 +23,12 @@ VIEW = "view"
 CHANGE = "change"  # edit the registry: units, populations, staff...
 ENTER_DATA = "enter_data"  # routine data values
 MANAGE_USERS = "manage_users"
+APPROVE = "approve"  # adopt a training plan, reopen a completed class (undoing what it posted to staff records)
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.PROVINCE_ADMIN: frozenset({VIEW, CHANGE, ENTER_DATA, MANAGE_USERS}),
+    Role.PROVINCE_ADMIN: frozenset({VIEW, CHANGE, ENTER_DATA, MANAGE_USERS, APPROVE}),
     Role.PROVINCE_VIEWER: frozenset({VIEW}),
-    Role.REGIONAL_MANAGER: frozenset({VIEW, CHANGE, ENTER_DATA}),
+    Role.REGIONAL_MANAGER: frozenset({VIEW, CHANGE, ENTER_DATA, APPROVE}),
     Role.STATION_HEAD: frozenset({VIEW, CHANGE, ENTER_DATA}),
     Role.DATA_CLERK: frozenset({VIEW, ENTER_DATA}),
     Role.VIEWER: frozenset({VIEW}),

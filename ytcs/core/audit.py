@@ -36,6 +36,11 @@ def audit_context(*, user: Any = None, source: str | None = None) -> Iterator[No
             var.reset(token)
 
 
+def current_source() -> str:
+    """The channel the writes in progress arrive through (for `record_bulk` called inside a request)."""
+    return _source.get()
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()

@@ -18,6 +18,7 @@ def navigation(request):
         ("orgunits:list", _("Org units")),
         ("workforce:staff_list", _("Workforce")),
         ("workforce_indicators:overview", _("Workforce indicators")),
+        ("training:plan_list", _("Training")),
     ]
     if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))

@@ -55,8 +55,21 @@ def subtree_q(field: str, path: str) -> Q:
     return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the units above the one at `path` ("/1/7/42/" → ["/1/", "/1/7/"])."""
+    ids = path.strip("/").split("/")
+    return ["/" + "/".join(ids[:n]) + "/" for n in range(1, len(ids))]
+
+
 class RestrictedQuerySet(models.QuerySet):
-    """QuerySet whose `restrict()` keeps the rows in the viewer's org-unit subtrees."""
+    """QuerySet whose `restrict()` keeps the rows in the viewer's org-unit subtrees.
+
+    Models may widen what is *seen* (never what is changed):
+    - `scope_view_includes_ancestors = True`: rows of the units above the viewer's are visible too (a provincial
+      training plan or class is open to the regions and stations below it);
+    - `scope_view_path_fields = (...)`: further path fields, any of which in scope makes the row visible (an
+      enrolment is seen by the trainee's unit and by the class organiser).
+    """
 
     def restrict(self, user: User, action: str = VIEW) -> RestrictedQuerySet:
         field = self.model.scope_path_field
@@ -67,7 +80,15 @@ class RestrictedQuerySet(models.QuerySet):
             return self._clone()
         if not paths:
             return self.none()
-        return self.filter(reduce(or_, (subtree_q(field, path) for path in paths)))
+        terms = [subtree_q(field, path) for path in paths]
+        if action == VIEW:
+            for extra in getattr(self.model, "scope_view_path_fields", ()):
+                terms += [subtree_q(extra, path) for path in paths]
+            if getattr(self.model, "scope_view_includes_ancestors", False):
+                above = sorted({a for path in paths for a in ancestor_paths(path)})
+                if above:
+                    terms.append(Q(**{f"{field}__in": above}))
+        return self.filter(reduce(or_, terms))
 
 
 def may_anywhere(user: User, action: str) -> bool:

@@ -109,3 +109,79 @@ class StaffFactory(factory.django.DjangoModelFactory):
             ended_on=staff.ended_on,
         )
         return staff
+
+
+def course(code: str = "dien-tam-do"):
+    """A course from the catalogue the migrations load (cme-co-so, sieu-am-tong-quat, dien-tam-do...)."""
+    from ytcs.training.models import Course
+
+    return Course.objects.get(code=code)
+
+
+class TrainingPlanFactory(factory.django.DjangoModelFactory):
+    """A draft training plan of `orgunit`."""
+
+    class Meta:
+        model = "training.TrainingPlan"
+
+    orgunit = factory.SubFactory(OrgUnitFactory)
+    year = 2027
+    name = factory.Sequence(lambda n: f"Kế hoạch đào tạo {n}")
+
+
+class PlannedCourseFactory(factory.django.DjangoModelFactory):
+    """A line of a plan: a course for the units of `group` (the plan's unit unless given)."""
+
+    class Meta:
+        model = "training.PlannedCourse"
+
+    plan = factory.SubFactory(TrainingPlanFactory)
+    course = factory.LazyFunction(course)
+    group = factory.LazyAttribute(lambda o: o.plan.orgunit)
+    classes = 1
+    budget = 0
+
+
+class TrainingClassFactory(factory.django.DjangoModelFactory):
+    """A scheduled class of the ECG course run by `orgunit`, a week in March 2026."""
+
+    class Meta:
+        model = "training.TrainingClass"
+
+    orgunit = factory.SubFactory(OrgUnitFactory)
+    course = factory.LazyFunction(course)
+    code = factory.Sequence(lambda n: f"LOP-{n:04d}")
+    name = factory.LazyAttribute(lambda o: o.course.name)
+    provider = "Bệnh viện Đa khoa tỉnh"
+    starts_on = datetime.date(2026, 3, 2)
+    ends_on = datetime.date(2026, 3, 6)
+    capacity = 30
+    credits = factory.LazyAttribute(lambda o: o.course.credits)
+    competency = factory.LazyAttribute(lambda o: o.course.competency)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "training.Enrolment"
+
+    training_class = factory.SubFactory(TrainingClassFactory)
+    staff = factory.SubFactory(StaffFactory)
+
+
+class SponsorshipFactory(factory.django.DjangoModelFactory):
+    """A person sent by `orgunit` for a 4-year doctor's degree, committed to serve 5 years there."""
+
+    class Meta:
+        model = "training.Sponsorship"
+
+    orgunit = factory.SubFactory(OrgUnitFactory)
+    serve_unit = factory.LazyAttribute(lambda o: o.orgunit)
+    kind = "addressed"
+    trainee_name = factory.Sequence(lambda n: f"Lê Văn Học {n}")
+    programme = "Bác sĩ đa khoa"
+    level = "university"
+    institution = "Trường Đại học Y Dược Huế"
+    starts_on = datetime.date(2022, 9, 5)
+    expected_return_on = datetime.date(2026, 7, 31)
+    cost = 240_000_000
+    commitment_years = 5

@@ -1,0 +1,3 @@
+"""API routes of training management."""
+
+urlpatterns: list = []

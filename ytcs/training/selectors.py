@@ -1,0 +1,325 @@
+"""Reads of training management; each starts from the viewer's restriction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from ytcs.core.dates import add_months
+from ytcs.core.querysets import CHANGE, VIEW, in_scope, subtree_q
+from ytcs.core.text import search_tokens
+from ytcs.orgunits.models import OrgUnit
+from ytcs.training.models import (
+    ClassStatus,
+    Course,
+    Enrolment,
+    EnrolmentResult,
+    PlannedCourse,
+    PlannedSeat,
+    PlannedTrainee,
+    Sponsorship,
+    SponsorshipStatus,
+    StaffingNorm,
+    TrainingClass,
+    TrainingPlan,
+)
+from ytcs.training.rules import UPCOMING_RETURN_MONTHS
+from ytcs.workforce.models import Staff, StaffStatus
+
+
+def _get(qs: QuerySet, pk: Any) -> Any:
+    obj = qs.filter(pk=pk).first() if str(pk).isdigit() else None
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def _for_change(user: Any, obj: Any, path: str, message: str) -> Any:
+    if not in_scope(user, path, CHANGE):
+        raise PermissionDenied(message)
+    return obj
+
+
+def _unit_path(code: str | None) -> str | None:
+    if not code:
+        return None
+    return OrgUnit.objects.filter(code__iexact=code).values_list("path", flat=True).first() or "-"
+
+
+# ---------------------------------------------------------------------------------------------------- catalogues
+
+
+def course_list(*, include_inactive: bool = False) -> QuerySet[Course]:
+    """Shared catalogue: anyone logged in reads it."""
+    qs = Course.objects.select_related("competency").prefetch_related("target_titles")
+    return qs if include_inactive else qs.filter(is_active=True)
+
+
+def norm_list(*, include_inactive: bool = False) -> QuerySet[StaffingNorm]:
+    qs = StaffingNorm.objects.select_related("competency", "course").prefetch_related("titles", "candidate_titles")
+    return qs if include_inactive else qs.filter(is_active=True)
+
+
+# ---------------------------------------------------------------------------------------------------- plans
+
+
+def _count(qs: QuerySet, group: str) -> Coalesce:
+    return Coalesce(
+        Subquery(qs.order_by().values(group).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
+        Value(0),
+    )
+
+
+def _sum(qs: QuerySet, group: str, field: str) -> Coalesce:
+    return Coalesce(
+        Subquery(qs.order_by().values(group).annotate(n=Sum(field)).values("n")[:1], output_field=IntegerField()),
+        Value(0),
+    )
+
+
+def plan_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[TrainingPlan]:
+    """Plans of the user's units and of the units above them; `year`, `status`, `orgunit` (code: plans of that
+    unit's subtree). Annotated with line, seat and budget totals."""
+    filters = filters or {}
+    qs = TrainingPlan.objects.restrict(user, VIEW).select_related("orgunit")
+    if filters.get("year"):
+        qs = qs.filter(year=filters["year"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    root = _unit_path(filters.get("orgunit"))
+    if root:
+        qs = qs.filter(subtree_q("orgunit__path", root))
+    lines = PlannedCourse.objects.filter(plan=OuterRef("pk"))
+    return qs.annotate(
+        line_count=_count(lines, "plan"),
+        seat_count=_sum(PlannedSeat.objects.filter(line__plan=OuterRef("pk")), "line__plan", "seats"),
+        budget_total=_sum(lines, "plan", "budget"),
+    ).order_by("-year", "orgunit__path", "name")
+
+
+def plan_get(*, user: Any, pk: Any) -> TrainingPlan:
+    return _get(plan_list(user=user), pk)
+
+
+def plan_get_for_change(*, user: Any, pk: Any) -> TrainingPlan:
+    plan = plan_get(user=user, pk=pk)
+    return _for_change(user, plan, plan.orgunit.path, _("You may view this plan but not change it."))
+
+
+def plan_lines(*, plan: TrainingPlan) -> QuerySet[PlannedCourse]:
+    """The lines of a visible plan with plan-vs-done counts: seats, named people, classes, enrolled, passed."""
+    enrolments = Enrolment.objects.filter(training_class__line=OuterRef("pk")).exclude(
+        result=EnrolmentResult.WITHDRAWN
+    )
+    return (
+        plan.lines.select_related("course", "group")
+        .annotate(
+            seat_count=_sum(PlannedSeat.objects.filter(line=OuterRef("pk")), "line", "seats"),
+            named_count=_count(PlannedTrainee.objects.filter(line=OuterRef("pk")), "line"),
+            class_count=_count(TrainingClass.objects.filter(line=OuterRef("pk")), "line"),
+            enrolled_count=_count(enrolments, "training_class__line"),
+            passed_count=_count(
+                enrolments.filter(result=EnrolmentResult.PASSED, training_class__status=ClassStatus.COMPLETED),
+                "training_class__line",
+            ),
+        )
+        .order_by("course__name", "group__path")
+    )
+
+
+def line_get(*, user: Any, pk: Any) -> PlannedCourse:
+    return _get(PlannedCourse.objects.restrict(user, VIEW).select_related("plan__orgunit", "course", "group"), pk)
+
+
+def line_get_for_change(*, user: Any, pk: Any) -> PlannedCourse:
+    line = line_get(user=user, pk=pk)
+    return _for_change(user, line, line.plan.orgunit.path, _("You may view this plan but not change it."))
+
+
+def line_seats(*, line: PlannedCourse) -> QuerySet[PlannedSeat]:
+    return line.seats.select_related("orgunit").order_by("orgunit__path")
+
+
+def line_trainees(*, line: PlannedCourse) -> QuerySet[PlannedTrainee]:
+    return line.trainees.select_related("staff", "staff__title", "orgunit", "norm").order_by(
+        "orgunit__path", "staff__full_name"
+    )
+
+
+def trainee_get(*, user: Any, pk: Any) -> PlannedTrainee:
+    return _get(PlannedTrainee.objects.restrict(user, VIEW).select_related("line__plan__orgunit", "staff"), pk)
+
+
+# ---------------------------------------------------------------------------------------------------- classes
+
+
+def class_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[TrainingClass]:
+    """Classes the user may see (their units' and those run above them): `year` (of the start), `status`, `course`
+    (code), `orgunit` (code: classes run in that subtree), `plan` (id), `q` (code or name). Annotated with the
+    number of participants and of those who passed."""
+    filters = filters or {}
+    qs = TrainingClass.objects.restrict(user, VIEW).select_related("orgunit", "course", "competency")
+    if filters.get("year"):
+        qs = qs.filter(starts_on__year=filters["year"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("course"):
+        qs = qs.filter(course__code=filters["course"])
+    if filters.get("plan"):
+        qs = qs.filter(line__plan_id=filters["plan"])
+    root = _unit_path(filters.get("orgunit"))
+    if root:
+        qs = qs.filter(subtree_q("orgunit__path", root))
+    q = " ".join((filters.get("q") or "").split())
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    enrolments = Enrolment.objects.filter(training_class=OuterRef("pk")).exclude(result=EnrolmentResult.WITHDRAWN)
+    return qs.annotate(
+        participant_count=_count(enrolments, "training_class"),
+        passed_count=_count(enrolments.filter(result=EnrolmentResult.PASSED), "training_class"),
+    ).order_by("-starts_on", "code")
+
+
+def class_get(*, user: Any, pk: Any) -> TrainingClass:
+    return _get(class_list(user=user), pk)
+
+
+def class_get_for_change(*, user: Any, pk: Any) -> TrainingClass:
+    training_class = class_get(user=user, pk=pk)
+    return _for_change(
+        user, training_class, training_class.orgunit.path, _("You may view this class but not change it.")
+    )
+
+
+def class_enrolments(*, user: Any, training_class: TrainingClass) -> QuerySet[Enrolment]:
+    """Participants of a class: all of them for the organiser, those of the user's units for anyone else."""
+    return (
+        Enrolment.objects.restrict(user, VIEW)
+        .filter(training_class=training_class)
+        .select_related("staff", "staff__title", "staff__orgunit", "cme_activity", "certificate")
+        .order_by("staff__full_name", "pk")
+    )
+
+
+def enrolment_get(*, user: Any, pk: Any) -> Enrolment:
+    return _get(
+        Enrolment.objects.restrict(user, VIEW).select_related(
+            "training_class__orgunit", "staff__orgunit", "cme_activity", "certificate"
+        ),
+        pk,
+    )
+
+
+def enrollable_staff(*, user: Any, training_class: TrainingClass, q: str = "") -> QuerySet[Staff]:
+    """Working people the user may enrol in a class: in their write scope and under the organising unit,
+    not already enrolled."""
+    qs = (
+        Staff.objects.restrict(user, CHANGE)
+        .filter(subtree_q("orgunit__path", training_class.orgunit.path), status=StaffStatus.ACTIVE)
+        .exclude(pk__in=Enrolment.objects.filter(training_class=training_class).values("staff"))
+        .select_related("orgunit", "title")
+    )
+    for token in search_tokens(q):
+        qs = qs.filter(search_text__contains=token)
+    return qs.order_by("full_name", "pk")
+
+
+def staff_training(*, user: Any, staff: Staff) -> QuerySet[Enrolment]:
+    """A visible person's classes, newest first (for their record page)."""
+    return (
+        Enrolment.objects.restrict(user, VIEW)
+        .filter(staff=staff)
+        .select_related("training_class", "training_class__course")
+        .order_by("-training_class__starts_on")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- sponsorships
+
+
+def sponsorship_state(on: datetime.date) -> Case:
+    """The status as of a date: a commitment served to its end reads "fulfilled"."""
+    return Case(
+        When(
+            status=SponsorshipStatus.SERVING,
+            commitment_ends_on__lte=on,
+            then=Value(SponsorshipStatus.FULFILLED.value),
+        ),
+        default=F("status"),
+    )
+
+
+def sponsorship_list(*, user: Any, on: datetime.date, filters: dict[str, Any] | None = None) -> QuerySet[Sponsorship]:
+    """Sponsored trainees of the user's units (sending or serving): `state` (studying, serving, fulfilled,
+    breached, overdue = studying past the expected return), `kind`, `orgunit` (code: sent or serving in that
+    subtree), `returning_before` (date), `q` (name, CCCD, programme). Annotated `state` as of `on`."""
+    filters = filters or {}
+    qs = (
+        Sponsorship.objects.restrict(user, VIEW)
+        .select_related("orgunit", "serve_unit", "staff", "target_title")
+        .annotate(state=sponsorship_state(on))
+    )
+    state = filters.get("state")
+    if state == "overdue":
+        qs = qs.filter(status=SponsorshipStatus.STUDYING, expected_return_on__lt=on)
+    elif state:
+        qs = qs.filter(state=state)
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    root = _unit_path(filters.get("orgunit"))
+    if root:
+        qs = qs.filter(subtree_q("orgunit__path", root) | subtree_q("serve_unit__path", root))
+    if filters.get("returning_before"):
+        qs = qs.filter(status=SponsorshipStatus.STUDYING, expected_return_on__lte=filters["returning_before"])
+    for token in search_tokens(filters.get("q")):
+        qs = qs.filter(
+            Q(trainee_name__icontains=token)
+            | Q(national_id__contains=token)
+            | Q(programme__icontains=token)
+            | Q(staff__search_text__contains=token)
+        )
+    return qs.order_by("expected_return_on", "trainee_name", "pk")
+
+
+def sponsorship_get(*, user: Any, pk: Any, on: datetime.date) -> Sponsorship:
+    return _get(sponsorship_list(user=user, on=on), pk)
+
+
+def sponsorship_get_for_change(*, user: Any, pk: Any, on: datetime.date) -> Sponsorship:
+    sponsorship = sponsorship_get(user=user, pk=pk, on=on)
+    return _for_change(
+        user, sponsorship, sponsorship.orgunit.path, _("You may view this record but not change it.")
+    )
+
+
+def upcoming_returns(
+    *, user: Any, on: datetime.date, months: int = UPCOMING_RETURN_MONTHS, filters: dict[str, Any] | None = None
+) -> QuerySet[Sponsorship]:
+    """Trainees still away whose expected return falls before `on` + `months` (overdue ones first), by the unit
+    they will serve."""
+    return sponsorship_list(
+        user=user, on=on, filters={**(filters or {}), "returning_before": add_months(on, months)}
+    ).order_by("serve_unit__path", "expected_return_on", "pk")
+
+
+def commitment_totals(*, user: Any, on: datetime.date, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Counts per state and the money due and repaid, in one aggregate."""
+    qs = sponsorship_list(user=user, on=on, filters=filters).order_by()
+    totals = qs.aggregate(
+        total=Count("pk"),
+        studying=Count("pk", filter=Q(state=SponsorshipStatus.STUDYING)),
+        overdue=Count("pk", filter=Q(status=SponsorshipStatus.STUDYING, expected_return_on__lt=on)),
+        serving=Count("pk", filter=Q(state=SponsorshipStatus.SERVING)),
+        fulfilled=Count("pk", filter=Q(state=SponsorshipStatus.FULFILLED)),
+        breached=Count("pk", filter=Q(state=SponsorshipStatus.BREACHED)),
+        cost=Sum("cost"),
+        due=Sum("reimbursement_due"),
+        reimbursed=Sum("reimbursed"),
+    )
+    return {key: value or 0 for key, value in totals.items()}
