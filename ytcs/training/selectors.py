@@ -114,9 +114,7 @@ def plan_get_for_change(*, user: Any, pk: Any) -> TrainingPlan:
 
 def plan_lines(*, plan: TrainingPlan) -> QuerySet[PlannedCourse]:
     """The lines of a visible plan with plan-vs-done counts: seats, named people, classes, enrolled, passed."""
-    enrolments = Enrolment.objects.filter(training_class__line=OuterRef("pk")).exclude(
-        result=EnrolmentResult.WITHDRAWN
-    )
+    enrolments = Enrolment.objects.filter(training_class__line=OuterRef("pk")).exclude(result=EnrolmentResult.WITHDRAWN)
     return (
         plan.lines.select_related("course", "group")
         .annotate(
@@ -293,9 +291,7 @@ def sponsorship_get(*, user: Any, pk: Any, on: datetime.date) -> Sponsorship:
 
 def sponsorship_get_for_change(*, user: Any, pk: Any, on: datetime.date) -> Sponsorship:
     sponsorship = sponsorship_get(user=user, pk=pk, on=on)
-    return _for_change(
-        user, sponsorship, sponsorship.orgunit.path, _("You may view this record but not change it.")
-    )
+    return _for_change(user, sponsorship, sponsorship.orgunit.path, _("You may view this record but not change it."))
 
 
 def upcoming_returns(
