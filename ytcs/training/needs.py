@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from ytcs.core.querysets import VIEW, subtree_q
 from ytcs.orgunits.models import OrgUnit
@@ -114,12 +114,13 @@ def unit_gaps(*, user: Any, root: OrgUnit, norm: StaffingNorm, on: datetime.date
         units_in(user=user, root=root, kind=norm.unit_kind)
         .annotate(have=_count_per_unit(staff), in_training=in_training)
         .filter(have__lt=norm.minimum)
+        .annotate(missing=Greatest(Value(norm.minimum) - F("have") - F("in_training"), Value(0)))
         .order_by("path")
     )
 
 
 def missing_of(unit: OrgUnit, norm: StaffingNorm) -> int:
-    return max(norm.minimum - unit.have - unit.in_training, 0)
+    return unit.missing
 
 
 def cme_credits_subquery(start: datetime.date, end: datetime.date) -> Coalesce:
@@ -191,10 +192,16 @@ def needs_summary(*, user: Any, root: OrgUnit, on: datetime.date, year: int) -> 
         summary = NormSummary(norm=norm)
         if norm.kind in (NormKind.TITLE, NormKind.COMPETENCY):
             gaps = unit_gaps(user=user, root=root, norm=norm, on=on)
-            totals = gaps.order_by().aggregate(units=Count("pk"), have=Sum("have"), in_training=Sum("in_training"))
+            # Aggregated through fresh aliases: Django drops an annotation used only in WHERE from the inner
+            # SELECT, and SUM over its bare name would then read a string literal on SQLite.
+            totals = (
+                gaps.order_by()
+                .annotate(_training=F("in_training"), _missing=F("missing"))
+                .aggregate(units=Count("pk"), in_training=Sum("_training"), missing=Sum("_missing"))
+            )
             summary.units = totals["units"] or 0
             summary.in_training = totals["in_training"] or 0
-            summary.missing = max(summary.units * norm.minimum - (totals["have"] or 0) - summary.in_training, 0)
+            summary.missing = totals["missing"] or 0
         else:
             summary.people = people_needs(user=user, root=root, norm=norm, on=on, year=year).count()
         summaries.append(summary)

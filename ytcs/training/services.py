@@ -240,14 +240,17 @@ def plan_propose(*, user: Any, orgunit: OrgUnit, year: int, on: datetime.date, n
     """
     ensure_can_change(user=user, path=orgunit.path)
     proposal = build_proposal(user=user, root=orgunit, on=on, year=year)
-    plan = plan_create(
-        user=user,
-        orgunit=orgunit,
-        year=year,
-        name=name
-        or _("Training plan %(year)d proposed from needs (%(date)s)") % {"year": year, "date": on.strftime("%d/%m/%Y")},
-        from_needs=True,
-    )
+    if not name:
+        name = _("Training plan %(year)d proposed from needs (%(date)s)") % {
+            "year": year,
+            "date": on.strftime("%d/%m/%Y"),
+        }
+        taken = set(TrainingPlan.objects.filter(orgunit=orgunit, year=year).values_list("name", flat=True))
+        base, n = name, 1
+        while name in taken:
+            n += 1
+            name = f"{base} #{n}"
+    plan = plan_create(user=user, orgunit=orgunit, year=year, name=name, from_needs=True)
     plan.orgunit = orgunit
     grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
     for item in proposal.trainees:

@@ -89,3 +89,22 @@ def test_views_and_api_never_bypass_the_restriction_point():
 def test_the_lint_sees_the_modules_it_guards():
     names = {p.relative_to(ROOT).as_posix() for p in _scoped_modules()}
     assert "ytcs/orgunits/views.py" in names and "ytcs/orgunits/api/views.py" in names
+
+
+def test_rows_of_units_above_are_seen_only_by_models_that_open_them_and_never_changed(world):
+    from ytcs.core.querysets import CHANGE, VIEW
+    from ytcs.core.testing.factories import TrainingPlanFactory
+    from ytcs.training.models import TrainingPlan
+
+    provincial = TrainingPlanFactory(orgunit=world.province)
+    assert TrainingPlan.objects.restrict(world.station_head, VIEW).filter(pk=provincial.pk).exists()
+    assert not TrainingPlan.objects.restrict(world.station_head, CHANGE).filter(pk=provincial.pk).exists()
+    # Units themselves stay closed upwards: a station head does not see the province's record.
+    assert not OrgUnit.objects.restrict(world.station_head, VIEW).filter(pk=world.province.pk).exists()
+
+
+def test_ancestor_paths():
+    from ytcs.core.querysets import ancestor_paths
+
+    assert ancestor_paths("/1/7/42/") == ["/1/", "/1/7/"]
+    assert ancestor_paths("/1/") == []
