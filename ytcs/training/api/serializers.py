@@ -39,6 +39,8 @@ from ytcs.training.selectors import course_list, line_get, plan_get_for_change
 from ytcs.workforce.models import Qualification
 from ytcs.workforce.selectors import competency_list, staff_get, title_list
 
+# Numbers, not strings, in JSON. Each use takes its own copy: DRF deep-copies `extra_kwargs` as one object, so a
+# shared dict would carry one field's read_only to the others.
 MONEY = {"coerce_to_string": False}
 
 
@@ -149,7 +151,7 @@ class CourseSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "code": {"validators": []},
             "name": {"validators": []},
-            "unit_cost": MONEY,
+            "unit_cost": {**MONEY},
         }
 
 
@@ -281,7 +283,7 @@ class PlanLineSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
         validators: list = []
-        extra_kwargs = {"budget": MONEY}
+        extra_kwargs = {"budget": {**MONEY}}
 
     def validate(self, attrs):
         if self.instance is not None and "plan" in attrs and attrs["plan"].pk != self.instance.plan_id:
@@ -453,7 +455,7 @@ class TrainingClassSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "code": {"validators": [], "help_text": "Unique class code (set on creation)."},
             "name": {"required": False, "help_text": "Default: the course's name."},
-            "cost": MONEY,
+            "cost": {**MONEY},
         }
 
     def validate(self, attrs):
@@ -505,7 +507,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "certificate",
         ]
         read_only_fields = fields
-        extra_kwargs = {"score": MONEY}
+        extra_kwargs = {"score": {**MONEY}}
 
 
 class EnrolSerializer(serializers.Serializer):
@@ -605,12 +607,14 @@ class SponsorshipSerializer(serializers.ModelSerializer):
             "reimbursement_rule",
             "reimbursed",
         ]
+        # One open sponsorship per person is checked by the service, with a message naming them.
+        validators: list = []
         extra_kwargs = {
             "trainee_name": {"required": False, "help_text": "Taken from the health worker when `staff` is given."},
-            "cost": MONEY,
-            "commitment_years": MONEY,
-            "reimbursement_due": MONEY,
-            "reimbursed": MONEY,
+            "cost": {**MONEY},
+            "commitment_years": {**MONEY},
+            "reimbursement_due": {**MONEY},
+            "reimbursed": {**MONEY},
             "reimbursement_rule": {"help_text": "The formula worked out when the breach was recorded."},
         }
 
