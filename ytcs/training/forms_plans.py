@@ -108,6 +108,13 @@ class LineForm(_NoModelValidation, forms.ModelForm):
     """A course line of a plan. Once the plan is adopted the course and the units trained are fixed."""
 
     group = ParentChoiceField(label=_("For the units of"), queryset=OrgUnit.objects.none())
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"),
+        choices=[("", "—"), (1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
     class Meta:
         model = PlannedCourse
@@ -123,7 +130,7 @@ class LineForm(_NoModelValidation, forms.ModelForm):
         self.fields["provider"].help_text = _("Empty: the course's usual provider.")
         if not self.instance.pk:
             self.fields.pop("status")
-        if plan.status != PlanStatus.DRAFT:
+        if self.instance.pk and plan.status != PlanStatus.DRAFT:
             for name in ("course", "group"):
                 self.fields[name].disabled = True
 
