@@ -171,9 +171,7 @@ ENDPOINTS = [
     Endpoint("class complete form", "get", url("class_complete", "scheduled")),
     Endpoint("class complete", "post", url("class_complete", "scheduled"), lambda w: {"on": dmy(today())}),
     Endpoint("class reopen form", "get", url("class_reopen", "completed")),
-    Endpoint(
-        "class reopen", "post", url("class_reopen", "completed"), lambda w: {"reason": "Nhập nhầm kết quả"}
-    ),
+    Endpoint("class reopen", "post", url("class_reopen", "completed"), lambda w: {"reason": "Nhập nhầm kết quả"}),
     Endpoint("class cancel form", "get", url("class_cancel", "scheduled")),
     Endpoint("class cancel", "post", url("class_cancel", "scheduled")),
     Endpoint("sponsorship list", "get", url("sponsorship_list"), **ANYONE),
