@@ -124,7 +124,9 @@ class ClassCreateForm(ClassForm):
         )
         # Empty: the course's name.
         self.fields["name"].required = False
+        # Empty: the course's class size (the model's own default would hide it).
         self.fields["capacity"].required = False
+        self.fields["capacity"].initial = None
 
     def clean_line(self):
         pk = self.cleaned_data.get("line")
