@@ -39,9 +39,34 @@ from ytcs.training.selectors import course_list, line_get, plan_get_for_change
 from ytcs.workforce.models import Qualification
 from ytcs.workforce.selectors import competency_list, staff_get, title_list
 
-# Numbers, not strings, in JSON. Each use takes its own copy: DRF deep-copies `extra_kwargs` as one object, so a
-# shared dict would carry one field's read_only to the others.
 MONEY = {"coerce_to_string": False}
+"""Decimals as JSON numbers, not strings."""
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 0})
+class MoneyField(serializers.DecimalField):
+    """An amount in whole đồng, written and read as an integer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 15)
+        kwargs.setdefault("decimal_places", 0)
+        kwargs["coerce_to_string"] = False
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return int(super().to_representation(value))
+
+
+class NumbersModelSerializer(serializers.ModelSerializer):
+    """Decimal model fields come out as JSON numbers; whole-đồng amounts (no decimal places) as integers."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is serializers.DecimalField:
+            kwargs["coerce_to_string"] = False
+            if model_field.decimal_places == 0:
+                field_class = MoneyField
+        return field_class, kwargs
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -110,7 +135,7 @@ class CatalogueQuerySerializer(serializers.Serializer):
     include_inactive = serializers.BooleanField(required=False, default=False, help_text="Also list retired entries.")
 
 
-class CourseSerializer(serializers.ModelSerializer):
+class CourseSerializer(NumbersModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     competency = _code_field(
         competency_list(), required=False, allow_null=True, help_text="Code of the certificate passing gives."
@@ -151,11 +176,10 @@ class CourseSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "code": {"validators": []},
             "name": {"validators": []},
-            "unit_cost": {**MONEY},
         }
 
 
-class NormSerializer(serializers.ModelSerializer):
+class NormSerializer(NumbersModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     titles = _code_field(title_list(), many=True, required=False, help_text="Codes of the titles that count.")
     candidate_titles = _code_field(
@@ -206,7 +230,7 @@ class PlanQuerySerializer(serializers.Serializer):
     orgunit = serializers.CharField(required=False, help_text="Code of a unit: plans of its whole subtree.")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(NumbersModelSerializer):
     orgunit = UnitCodeField(help_text="Code of the planning unit (set on creation).")
     orgunit_name = serializers.CharField(source="orgunit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -241,7 +265,7 @@ class PlanSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PlanLineSerializer(serializers.ModelSerializer):
+class PlanLineSerializer(NumbersModelSerializer):
     """A line of a plan with its plan-vs-done counts."""
 
     plan = SelectedByIdField(
@@ -283,7 +307,6 @@ class PlanLineSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
         validators: list = []
-        extra_kwargs = {"budget": {**MONEY}}
 
     def validate(self, attrs):
         if self.instance is not None and "plan" in attrs and attrs["plan"].pk != self.instance.plan_id:
@@ -314,7 +337,7 @@ class PlanProposeSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class SeatSerializer(serializers.ModelSerializer):
+class SeatSerializer(NumbersModelSerializer):
     orgunit = serializers.CharField(source="orgunit.code", read_only=True)
     orgunit_name = serializers.CharField(source="orgunit.name", read_only=True)
 
@@ -329,7 +352,7 @@ class SeatSetSerializer(serializers.Serializer):
     seats = serializers.IntegerField(min_value=0, max_value=32767, help_text="0 removes the unit's seats.")
 
 
-class TraineeSerializer(serializers.ModelSerializer):
+class TraineeSerializer(NumbersModelSerializer):
     line = serializers.IntegerField(source="line_id", read_only=True)
     staff = serializers.IntegerField(source="staff_id", read_only=True)
     full_name = serializers.CharField(source="staff.full_name", read_only=True)
@@ -393,7 +416,7 @@ class ClassQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, help_text="Search code or name.")
 
 
-class TrainingClassSerializer(serializers.ModelSerializer):
+class TrainingClassSerializer(NumbersModelSerializer):
     orgunit = UnitCodeField(help_text="Code of the organising unit (set on creation).")
     orgunit_name = serializers.CharField(source="orgunit.name", read_only=True)
     course = _code_field(course_list(), help_text="Code of a course from the catalogue (set on creation).")
@@ -455,7 +478,6 @@ class TrainingClassSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "code": {"validators": [], "help_text": "Unique class code (set on creation)."},
             "name": {"required": False, "help_text": "Default: the course's name."},
-            "cost": {**MONEY},
         }
 
     def validate(self, attrs):
@@ -473,7 +495,7 @@ class ClassReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why the completion is undone (recorded in the history).")
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):
+class EnrolmentSerializer(NumbersModelSerializer):
     training_class = serializers.IntegerField(source="training_class_id", read_only=True)
     staff = serializers.IntegerField(source="staff_id", read_only=True)
     full_name = serializers.CharField(source="staff.full_name", read_only=True)
@@ -507,7 +529,6 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "certificate",
         ]
         read_only_fields = fields
-        extra_kwargs = {"score": {**MONEY}}
 
 
 class EnrolSerializer(serializers.Serializer):
@@ -543,7 +564,7 @@ class UpcomingReturnsQuerySerializer(serializers.Serializer):
     months = serializers.IntegerField(required=False, min_value=1, max_value=60, help_text="Default 6.")
 
 
-class SponsorshipSerializer(serializers.ModelSerializer):
+class SponsorshipSerializer(NumbersModelSerializer):
     orgunit = UnitCodeField(help_text="Code of the sending unit (set on creation).")
     orgunit_name = serializers.CharField(source="orgunit.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -611,10 +632,6 @@ class SponsorshipSerializer(serializers.ModelSerializer):
         validators: list = []
         extra_kwargs = {
             "trainee_name": {"required": False, "help_text": "Taken from the health worker when `staff` is given."},
-            "cost": {**MONEY},
-            "commitment_years": {**MONEY},
-            "reimbursement_due": {**MONEY},
-            "reimbursed": {**MONEY},
             "reimbursement_rule": {"help_text": "The formula worked out when the breach was recorded."},
         }
 
@@ -640,9 +657,7 @@ class SponsorshipBreachSerializer(serializers.Serializer):
 
 
 class SponsorshipReimbursedSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=15, decimal_places=0, min_value=0, help_text="Total paid back so far (đồng).", **MONEY
-    )
+    amount = MoneyField(min_value=0, help_text="Total paid back so far (đồng).")
 
 
 # ---------------------------------------------------------------------------------------------------- needs

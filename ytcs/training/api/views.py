@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +20,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ytcs.core.api.errors import exception_handler
 from ytcs.core.api.permissions import ScopedWritePermission
 from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.orgunits.selectors import orgunit_get
@@ -71,6 +73,17 @@ def _params(serializer_class: type, request) -> dict[str, Any]:
     return {key: value for key, value in query.validated_data.items() if value not in (None, "")}
 
 
+def _listed(queryset, filters: dict[str, Any]):
+    """The selector's list, empty when the `orgunit` filter names no unit at all.
+
+    Works around the selectors' `_unit_path`, whose "-" for an unknown code lies below every path in
+    `subtree_q` (so the filter would keep every row instead of none).
+    """
+    if filters.get("orgunit") and selectors._unit_path(filters["orgunit"]) == "-":
+        return queryset.none()
+    return queryset
+
+
 def _ensure_may_write(user) -> None:
     """Refuse a read-only caller before validating, so validation answers reveal nothing to them."""
     if not may_anywhere(user, CHANGE):
@@ -88,6 +101,23 @@ def _fields_as(**names: str) -> Iterator[None]:
         raise DjangoValidationError({names.get(key, key): value for key, value in exc.error_dict.items()}) from exc
 
 
+def _exception_handler(exc, context):
+    """The project's handler, with a model's whole-row errors (`__all__`: a unique constraint over several fields)
+    under DRF's `non_field_errors` like every other error not about one field."""
+    if isinstance(exc, DjangoValidationError) and NON_FIELD_ERRORS in getattr(exc, "error_dict", {}):
+        errors = dict(exc.error_dict)
+        errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+        exc = DjangoValidationError(errors)
+    return exception_handler(exc, context)
+
+
+class _Api:
+    """Base of every training API view."""
+
+    def get_exception_handler(self):
+        return _exception_handler
+
+
 def _context(request, **extra: Any) -> dict[str, Any]:
     return {"request": request, **extra}
 
@@ -95,7 +125,7 @@ def _context(request, **extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- catalogues
 
 
-class _CatalogueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class _CatalogueViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A shared catalogue addressed by code: read by everyone logged in, changed by catalogue managers."""
 
     lookup_field = "code"
@@ -175,7 +205,7 @@ def _plan_data(request, pk: Any) -> dict[str, Any]:
     partial_update=extend_schema(request=PlanSerializer, responses=PlanDetailSerializer),
     destroy=extend_schema(responses={204: None}),
 )
-class PlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PlanViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Annual training plans (kế hoạch đào tạo) of the caller's units and of the units above them. A draft plan
     is changed and deleted; adopting it (POST …/adopt/) fixes its courses and seats; closing ends it."""
 
@@ -186,7 +216,7 @@ class PlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         filters = _params(PlanQuerySerializer, self.request) if self.action == "list" else {}
-        return selectors.plan_list(user=self.request.user, filters=filters)
+        return _listed(selectors.plan_list(user=self.request.user, filters=filters), filters)
 
     def retrieve(self, request, pk=None):
         return Response(_plan_data(request, pk))
@@ -195,7 +225,8 @@ class PlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         _ensure_may_write(request.user)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.plan_create(user=request.user, **data.validated_data)
+        with _fields_as(__all__="name"):
+            plan = services.plan_create(user=request.user, **data.validated_data)
         return Response(_plan_data(request, plan.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -203,7 +234,8 @@ class PlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = self.get_serializer(plan, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = {key: value for key, value in data.validated_data.items() if key != "orgunit"}
-        services.plan_update(user=request.user, plan=plan, **fields)
+        with _fields_as(__all__="name"):
+            services.plan_update(user=request.user, plan=plan, **fields)
         return Response(_plan_data(request, plan.pk))
 
     def destroy(self, request, pk=None):
@@ -211,7 +243,7 @@ class PlanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PlanAdoptApi(APIView):
+class PlanAdoptApi(_Api, APIView):
     """Adopt a draft plan (phê duyệt): an approver's act (province administrator, regional manager)."""
 
     @extend_schema(request=PlanAdoptSerializer, responses=PlanDetailSerializer)
@@ -224,7 +256,7 @@ class PlanAdoptApi(APIView):
         return Response(_plan_data(request, plan.pk))
 
 
-class PlanCloseApi(APIView):
+class PlanCloseApi(_Api, APIView):
     """Close an adopted plan at the end of its year: read-only afterwards."""
 
     @extend_schema(request=None, responses=PlanDetailSerializer)
@@ -234,7 +266,7 @@ class PlanCloseApi(APIView):
         return Response(_plan_data(request, plan.pk))
 
 
-class PlanProposeApi(APIView):
+class PlanProposeApi(_Api, APIView):
     """Draw up a draft plan for a year from today's needs analysis under a unit: one line per course and group of
     units, the people to train named on it, seats, classes and budget."""
 
@@ -256,7 +288,7 @@ def _line_data(request, line: PlannedCourse) -> dict[str, Any]:
     return PlanLineDetailSerializer(counted, context=context).data
 
 
-class LineListApi(generics.GenericAPIView):
+class LineListApi(_Api, generics.GenericAPIView):
     """The lines of a plan (`plan` = its id) with plan-vs-done counts, or add a line to a draft plan."""
 
     serializer_class = PlanLineSerializer
@@ -278,7 +310,7 @@ class LineListApi(generics.GenericAPIView):
         return Response(_line_data(request, line), status=status.HTTP_201_CREATED)
 
 
-class LineDetailApi(APIView):
+class LineDetailApi(_Api, APIView):
     """A plan line with its seats per unit and the people named on it; change it, or remove it from a draft."""
 
     @extend_schema(responses=PlanLineDetailSerializer)
@@ -300,7 +332,7 @@ class LineDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LineSeatsApi(APIView):
+class LineSeatsApi(_Api, APIView):
     """Give a unit under the line's group its number of seats (0 removes them)."""
 
     @extend_schema(request=SeatSetSerializer, responses=PlanLineDetailSerializer)
@@ -312,7 +344,7 @@ class LineSeatsApi(APIView):
         return Response(_line_data(request, line))
 
 
-class LineTraineesApi(APIView):
+class LineTraineesApi(_Api, APIView):
     """Name a working person on a line of a draft plan; their unit's seats grow to fit."""
 
     @extend_schema(request=TraineeAddSerializer, responses={201: TraineeSerializer})
@@ -324,7 +356,7 @@ class LineTraineesApi(APIView):
         return Response(TraineeSerializer(trainee).data, status=status.HTTP_201_CREATED)
 
 
-class TraineeDetailApi(APIView):
+class TraineeDetailApi(_Api, APIView):
     """Take a person off a line of a draft plan."""
 
     @extend_schema(responses={204: None})
@@ -347,7 +379,7 @@ def _class_data(request, pk: Any) -> dict[str, Any]:
     list=extend_schema(parameters=[ClassQuerySerializer]),
     create=extend_schema(responses={201: TrainingClassSerializer}),
 )
-class ClassViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ClassViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Classes (lớp đào tạo) run by the caller's units and by the units above them, with their participant counts.
     A scheduled class is changed, completed (posting hours and certificates), or cancelled."""
 
@@ -358,7 +390,7 @@ class ClassViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         filters = _params(ClassQuerySerializer, self.request) if self.action == "list" else {}
-        return selectors.class_list(user=self.request.user, filters=filters)
+        return _listed(selectors.class_list(user=self.request.user, filters=filters), filters)
 
     def retrieve(self, request, pk=None):
         return Response(_class_data(request, pk))
@@ -379,7 +411,7 @@ class ClassViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(_class_data(request, training_class.pk))
 
 
-class ClassCompleteApi(APIView):
+class ClassCompleteApi(_Api, APIView):
     """Complete a class whose results are all recorded: everyone who passed gets its credit hours and/or
     certificate on their workforce record."""
 
@@ -393,7 +425,7 @@ class ClassCompleteApi(APIView):
         return Response(_class_data(request, training_class.pk))
 
 
-class ClassReopenApi(APIView):
+class ClassReopenApi(_Api, APIView):
     """Undo a completion (an approver's act, with its reason): the hours and certificates it posted are taken back."""
 
     @extend_schema(request=ClassReopenSerializer, responses=TrainingClassSerializer)
@@ -405,7 +437,7 @@ class ClassReopenApi(APIView):
         return Response(_class_data(request, training_class.pk))
 
 
-class ClassCancelApi(APIView):
+class ClassCancelApi(_Api, APIView):
     """Cancel a scheduled class; its enrolments stay for the record."""
 
     @extend_schema(request=None, responses=TrainingClassSerializer)
@@ -415,7 +447,7 @@ class ClassCancelApi(APIView):
         return Response(_class_data(request, training_class.pk))
 
 
-class ClassEnrolmentsApi(generics.GenericAPIView):
+class ClassEnrolmentsApi(_Api, generics.GenericAPIView):
     """Participants of a class (all of them for the organiser, those of the caller's units for anyone else), or
     enrol a working person of the caller's units who works under the organising unit."""
 
@@ -440,7 +472,7 @@ class ClassEnrolmentsApi(generics.GenericAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class EnrolmentDetailApi(APIView):
+class EnrolmentDetailApi(_Api, APIView):
     """A participant: read, or record attendance and result (the organiser's job, while the class is scheduled)."""
 
     @extend_schema(responses=EnrolmentSerializer)
@@ -466,7 +498,7 @@ class EnrolmentDetailApi(APIView):
         return Response(EnrolmentSerializer(selectors.enrolment_get(user=request.user, pk=pk)).data)
 
 
-class EnrolmentWithdrawApi(APIView):
+class EnrolmentWithdrawApi(_Api, APIView):
     """Withdraw a participant before the class completes: by their unit or by the organiser."""
 
     @extend_schema(request=None, responses=EnrolmentSerializer)
@@ -491,7 +523,7 @@ def _sponsorship_data(request, pk: Any) -> dict[str, Any]:
     list=extend_schema(parameters=[SponsorshipQuerySerializer]),
     create=extend_schema(responses={201: SponsorshipSerializer}),
 )
-class SponsorshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SponsorshipViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Sponsored long-term training (cử đi đào tạo, cử tuyển, đào tạo theo địa chỉ) of the caller's units, sending
     or serving, with the service commitment; `state` is the status as of today. The outcome is recorded by
     POST …/return/, …/breach/ and …/reimbursed/."""
@@ -503,7 +535,8 @@ class SponsorshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         filters = _params(SponsorshipQuerySerializer, self.request) if self.action == "list" else {}
-        return selectors.sponsorship_list(user=self.request.user, on=timezone.localdate(), filters=filters)
+        qs = selectors.sponsorship_list(user=self.request.user, on=timezone.localdate(), filters=filters)
+        return _listed(qs, filters)
 
     def retrieve(self, request, pk=None):
         return Response(_sponsorship_data(request, pk))
@@ -524,7 +557,7 @@ class SponsorshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(_sponsorship_data(request, sponsorship.pk))
 
 
-class _SponsorshipStepApi(APIView):
+class _SponsorshipStepApi(_Api, APIView):
     def sponsorship(self, request, pk: int):
         return selectors.sponsorship_get_for_change(user=request.user, pk=pk, on=timezone.localdate())
 
@@ -568,7 +601,7 @@ class SponsorshipReimbursedApi(_SponsorshipStepApi):
 
 
 @extend_schema(parameters=[UpcomingReturnsQuerySerializer])
-class UpcomingReturnsApi(generics.ListAPIView):
+class UpcomingReturnsApi(_Api, generics.ListAPIView):
     """Trainees still away whose expected return falls within the coming months (6 by default; overdue ones too),
     by the unit they will serve."""
 
@@ -579,7 +612,7 @@ class UpcomingReturnsApi(generics.ListAPIView):
         params = _params(UpcomingReturnsQuerySerializer, self.request)
         months = params.pop("months", UPCOMING_RETURN_MONTHS)
         on = timezone.localdate()
-        return selectors.upcoming_returns(user=self.request.user, on=on, months=months, filters=params)
+        return _listed(selectors.upcoming_returns(user=self.request.user, on=on, months=months, filters=params), params)
 
 
 # ---------------------------------------------------------------------------------------------------- needs
@@ -591,7 +624,7 @@ def _needs_params(request) -> tuple[Any, int]:
     return root, params.get("year") or needs.training_year_default(timezone.localdate())
 
 
-class NeedsSummaryApi(APIView):
+class NeedsSummaryApi(_Api, APIView):
     """Training needs under a unit (`orgunit`) for a plan year: one item per active staffing norm with the units
     short of it (and the people missing there after those in training) or the people short of hours."""
 
@@ -606,7 +639,7 @@ class NeedsSummaryApi(APIView):
         return Response(NormNeedSerializer(summary, many=True).data)
 
 
-class NeedsDetailApi(generics.GenericAPIView):
+class NeedsDetailApi(_Api, generics.GenericAPIView):
     """The units short of a title or certificate norm (`have`, `in_training`, `missing`), or the people short of
     the hours of an hours or licence norm (`credits`, `required`, the licence to renew), under `orgunit`."""
 
