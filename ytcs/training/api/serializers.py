@@ -39,6 +39,9 @@ from ytcs.training.selectors import course_list, line_get, plan_get_for_change
 from ytcs.workforce.models import Qualification
 from ytcs.workforce.selectors import competency_list, staff_get, title_list
 
+MAX_ID = 2**63 - 1
+"""Ids beyond the database's integer range are refused as values, not passed on to a query."""
+
 MONEY = {"coerce_to_string": False}
 """Decimals as JSON numbers, not strings."""
 
@@ -101,6 +104,8 @@ class SelectedByIdField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not str(data).strip().isdigit():
             raise serializers.ValidationError(_("A valid integer is required."))
+        if int(str(data).strip()) > MAX_ID:
+            raise serializers.ValidationError(self.unknown)
         request = self.context["request"]
         try:
             return self.getter(user=request.user, pk=int(str(data).strip()))
@@ -401,7 +406,7 @@ class PlanLineDetailSerializer(PlanLineSerializer):
 
 
 class LineQuerySerializer(serializers.Serializer):
-    plan = serializers.IntegerField(help_text="Id of the plan whose lines to list.")
+    plan = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the plan whose lines to list.")
 
 
 # ---------------------------------------------------------------------------------------------------- classes
@@ -412,7 +417,9 @@ class ClassQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClassStatus.choices, required=False)
     course = serializers.CharField(required=False, help_text="Code of a course.")
     orgunit = serializers.CharField(required=False, help_text="Code of a unit: classes run in its whole subtree.")
-    plan = serializers.IntegerField(required=False, min_value=1, help_text="Id of the plan they were opened from.")
+    plan = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Id of the plan they were opened from."
+    )
     q = serializers.CharField(required=False, help_text="Search code or name.")
 
 
