@@ -23,12 +23,26 @@ from django.db import connection, models, transaction
 
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.accounts.services import user_search_text
+from ytcs.core.dates import add_years
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
+from ytcs.core.demo.training_plan import CourseInfo, DemoTraining, Person, Roster, plan_training, training_counts
 from ytcs.core.demo.workforce_plan import COMPETENCIES_USED, TITLES_USED, WorkforcePlan, plan_workforce
+from ytcs.core.models import AuditEntry
 from ytcs.core.text import fold
-from ytcs.orgunits.models import OrgUnit, Population
+from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 from ytcs.orgunits.services import orgunit_search_text, place_level
+from ytcs.training.models import (
+    Course,
+    Enrolment,
+    PlannedCourse,
+    PlannedSeat,
+    PlannedTrainee,
+    Sponsorship,
+    TrainingClass,
+    TrainingPlan,
+)
 from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, Title
+from ytcs.workforce.rules import cme_rule
 
 DEFAULT_PASSWORD = "ytcs-demo-2025"
 BATCH_SIZE = 1000
@@ -65,6 +79,8 @@ class LoadReport:
     today: datetime.date | None = None
     # Rows per workforce table ("staff", "working", "postings", "licences", "certificates", "cme"); empty if skipped.
     workforce: dict[str, int] = field(default_factory=dict)
+    # What training got (`training_plan.training_counts`, and "proposed_lines", "proposed_trainees"); empty if skipped.
+    training: dict[str, int] = field(default_factory=dict)
 
 
 def demo_data_exists() -> bool:
@@ -122,19 +138,22 @@ def demo_load(
     today: datetime.date | None = None,
     workforce: bool = True,
     workforce_factor: float | None = None,
+    training: bool = True,
 ) -> LoadReport:
     """Plan and insert the demo data set, in one transaction; the registry must be empty (see `demo_reset`).
 
     `today` is the reference date of the workforce (ages, licence expiry, the CME window): the day of the load
     unless given. The same scale, seed, factors and `today` give the same data, ids included after a reset.
     `factor` shrinks the number of stations; `workforce_factor` (default: `factor`) the headcount of every unit
-    but stations, for quick tests.
+    but stations, for quick tests. `training` (with the workforce only) adds the training year of every province
+    and the draft plan proposed for next year to the demo logins' province (`insert_training`).
     The "commit" step is PostgreSQL checking the deferred foreign keys of every row (when the transaction is
     this function's own).
     """
     today = today or datetime.date.today()
     watch = Stopwatch()
     counts: dict[str, int] = {}
+    trained: dict[str, int] = {}
     with transaction.atomic():
         with watch.step("plan"):
             plan = plan_demo(scale=scale, seed=seed, factor=factor)
@@ -152,6 +171,11 @@ def demo_load(
             analyze_tables([OrgUnit, Population, User, RoleAssignment])
             if workforce:
                 analyze_tables([Staff, Posting, Licence, Certificate, CmeActivity])
+        if workforce and training:
+            with watch.step("training"):
+                trained = insert_training(plan, pks, today=today)
+            with watch.step("proposal"):
+                trained.update(propose_next_year(plan, pks, today=today))
         commit_start = time.perf_counter()
     watch.timings["commit"] = time.perf_counter() - commit_start
     return LoadReport(
@@ -162,6 +186,7 @@ def demo_load(
         timings=watch.timings,
         today=today,
         workforce=counts,
+        training=trained,
     )
 
 
@@ -409,3 +434,215 @@ def reset_sequences(models_: list[type[models.Model]]) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+# --- training ---
+
+PLAN_FIELDS = ("id", "orgunit", "year", "name", "status", "from_needs", "adopted_on", "decision", "note")
+LINE_FIELDS = (
+    "id", "plan", "course", "group", "provider", "quarter", "classes", "budget", "funding_source", "status", "note",
+)  # fmt: skip
+SEAT_FIELDS = ("line", "orgunit", "seats")
+CLASS_FIELDS = (
+    "id", "orgunit", "course", "line", "code", "name", "provider", "location", "starts_on", "ends_on", "capacity",
+    "credits", "competency", "cost", "funding_source", "status", "completed_on", "completed_by", "note",
+)  # fmt: skip
+ENROLMENT_FIELDS = (
+    "id", "training_class", "staff", "enrolled_by", "days_attended", "result", "score", "cme_activity", "certificate",
+    "note",
+)  # fmt: skip
+SPONSORSHIP_FIELDS = (
+    "orgunit", "kind", "staff", "trainee_name", "national_id", "programme", "level", "target_title", "institution",
+    "decision", "starts_on", "expected_return_on", "cost", "funding_source", "commitment_years", "serve_unit",
+    "status", "returned_on", "commitment_ends_on", "breached_on", "breach_reason", "reimbursement_due",
+    "reimbursement_rule", "reimbursed", "note",
+)  # fmt: skip
+CME_FIELDS_WITH_ID = ("id", *CME_FIELDS)
+CERTIFICATE_FIELDS_WITH_ID = ("id", *CERTIFICATE_FIELDS)
+TRAINING_MODELS = [TrainingPlan, PlannedCourse, PlannedSeat, TrainingClass, Enrolment, Sponsorship]
+
+
+def read_courses() -> dict[str, CourseInfo]:
+    """The course catalogue as the demo needs it (a managed table: it may differ from the initial data)."""
+    courses = Course.objects.filter(is_active=True).select_related("competency").prefetch_related("target_titles")
+    return {
+        course.code: CourseInfo(
+            code=course.code,
+            name=course.name,
+            kind=course.kind,
+            provider=course.provider,
+            credits=course.credits,
+            competency=course.competency.code if course.competency else None,
+            validity_years=course.competency.validity_years if course.competency else None,
+            duration_days=course.duration_days,
+            class_size=course.class_size,
+            unit_cost=course.unit_cost,
+            target_titles=frozenset(title.code for title in course.target_titles.all()),
+        )
+        for course in courses
+    }
+
+
+TRAINING_UNIT_KINDS = (OrgUnitKind.PROVINCE, OrgUnitKind.REGIONAL_CENTRE, OrgUnitKind.STATION)
+
+
+def read_roster(pks: dict[str, int], *, today: datetime.date) -> Roster:
+    """The workforce just loaded, in id order: who works where (departments, centres and stations: the units the
+    demo trains) with which title, who holds which certificate on `today`, everyone's continuing-training hours
+    in the rolling window ending `today` (one GROUP BY), and the CCCDs of people born in the last 40 years."""
+    codes = {pk: code for code, pk in pks.items()}
+    titles = dict(Title.objects.values_list("id", "code"))
+    competencies = dict(Competency.objects.values_list("id", "code"))
+    staff = Staff.objects.filter(orgunit__kind__in=TRAINING_UNIT_KINDS).order_by("pk")
+    people = [
+        Person(pk, codes[unit], titles[title], *rest)
+        for pk, unit, title, *rest in staff.values_list(
+            "pk", "orgunit_id", "title_id", "status", "started_on", "ended_on", "position"
+        )
+    ]
+    young = Staff.objects.filter(birth_date__gte=add_years(today, -40)).values_list("national_id", flat=True)
+    valid = Certificate.objects.filter(issued_on__lte=today).exclude(expires_on__lt=today)
+    certified = {(staff, competencies[competency]) for staff, competency in valid.values_list("staff_id", "competency")}
+    rule = cme_rule()
+    start = rule.window_start(today)
+    credits = dict(
+        CmeActivity.objects.filter(ended_on__gte=start, ended_on__lte=today)
+        .order_by()
+        .values_list("staff_id")
+        .annotate(total=models.Sum("credits"))
+    )
+    return Roster(people, certified, credits, start, rule.credits, set(young))
+
+
+def insert_training(plan: DemoPlan, pks: dict[str, int], *, today: datetime.date) -> dict[str, int]:
+    """Plan the training year (`training_plan`) on the workforce just loaded and insert it like the workforce:
+    plain rows with given ids, no audit entries. For those who passed a completed class, the CME activity and
+    certificate are the rows `services.class_complete` writes, linked from the enrolment the same way."""
+    data = plan_training(plan, read_roster(pks, today=today), read_courses(), today=today)
+    with bulk_loading(TRAINING_MODELS):
+        write_training(data, pks)
+    reset_sequences([*TRAINING_MODELS, CmeActivity, Certificate])
+    analyze_tables([*TRAINING_MODELS, CmeActivity, Certificate])
+    return training_counts(data)
+
+
+def _next_id(model: type[models.Model]) -> int:
+    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+
+
+def write_training(data: DemoTraining, pks: dict[str, int]) -> None:
+    courses = dict(Course.objects.values_list("code", "id"))
+    competencies = dict(Competency.objects.values_list("code", "id"))
+    titles = dict(Title.objects.values_list("code", "id"))
+    users = dict(User.objects.values_list("username", "id"))
+    plan_ids = range(_next_id(TrainingPlan), _next_id(TrainingPlan) + len(data.plans))
+    insert_rows(
+        TrainingPlan,
+        PLAN_FIELDS,
+        (
+            (pk, pks[p.orgunit], p.year, p.name, p.status, False, p.adopted_on, p.decision, p.note)
+            for pk, p in zip(plan_ids, data.plans, strict=True)
+        ),
+    )
+    line_ids = range(_next_id(PlannedCourse), _next_id(PlannedCourse) + len(data.lines))
+    insert_rows(
+        PlannedCourse,
+        LINE_FIELDS,
+        (
+            (
+                pk, plan_ids[line.plan], courses[line.course], pks[line.group], line.provider, line.quarter,
+                line.classes, line.budget, line.funding_source, line.status, line.note,
+            )
+            for pk, line in zip(line_ids, data.lines, strict=True)
+        ),
+    )  # fmt: skip
+    insert_rows(
+        PlannedSeat,
+        SEAT_FIELDS,
+        ((pk, pks[unit], n) for pk, line in zip(line_ids, data.lines, strict=True) for unit, n in line.seats),
+    )
+    classes, enrolments, cme, certificates = [], [], [], []
+    class_id, enrolment_id = _next_id(TrainingClass), _next_id(Enrolment)
+    cme_id, certificate_id = _next_id(CmeActivity), _next_id(Certificate)
+    for c in data.classes:
+        classes.append(
+            (
+                class_id, pks[c.orgunit], courses[c.course], line_ids[c.line] if c.line is not None else None, c.code,
+                c.name, c.provider, c.location, c.starts_on, c.ends_on, c.capacity, c.credits,
+                competencies[c.competency] if c.competency else None, c.cost, c.funding_source, c.status,
+                c.completed_on, users.get(c.completed_by), c.note,
+            )
+        )  # fmt: skip
+        for e in c.enrolments:
+            activity = certificate = None
+            if c.status == "completed" and e.result == "passed":
+                # What services.class_complete posts to the workforce record of someone who passed.
+                if c.credits:
+                    activity = cme_id
+                    cme.append((cme_id, e.staff, c.name, c.provider, c.starts_on, c.ends_on, c.credits, c.code))
+                    cme_id += 1
+                if c.competency:
+                    certificate = certificate_id
+                    expires = add_years(c.completed_on, c.validity_years) if c.validity_years else None
+                    certificates.append(
+                        (
+                            certificate_id, e.staff, competencies[c.competency], f"{c.code}-{enrolment_id}",
+                            c.provider or c.organiser_name, c.completed_on, expires,
+                        )
+                    )  # fmt: skip
+                    certificate_id += 1
+            enrolments.append(
+                (
+                    enrolment_id, class_id, e.staff, users.get(e.enrolled_by), e.days_attended, e.result, e.score,
+                    activity, certificate, e.note,
+                )
+            )  # fmt: skip
+            enrolment_id += 1
+        class_id += 1
+    insert_rows(TrainingClass, CLASS_FIELDS, classes)
+    insert_rows(CmeActivity, CME_FIELDS_WITH_ID, cme)
+    insert_rows(Certificate, CERTIFICATE_FIELDS_WITH_ID, certificates)
+    insert_rows(Enrolment, ENROLMENT_FIELDS, enrolments)
+    # A staff member's name and CCCD are copied onto the record, as services.sponsorship_create does.
+    linked = Staff.objects.filter(pk__in=[s.staff for s in data.sponsorships if s.staff])
+    identity = {pk: (name, cccd) for pk, name, cccd in linked.values_list("pk", "full_name", "national_id")}
+    insert_rows(
+        Sponsorship,
+        SPONSORSHIP_FIELDS,
+        (
+            (
+                pks[s.orgunit], s.kind, s.staff, *identity.get(s.staff, (s.trainee_name, s.national_id)), s.programme,
+                s.level,
+                titles.get(s.target_title), s.institution, s.decision, s.starts_on, s.expected_return_on, s.cost,
+                s.funding_source, s.commitment_years, pks[s.serve_unit], s.status, s.returned_on,
+                s.commitment_ends_on, s.breached_on, s.breach_reason, s.reimbursement_due, s.reimbursement_rule,
+                s.reimbursed, s.note,
+            )
+            for s in data.sponsorships
+        ),
+    )  # fmt: skip
+
+
+PROPOSAL_NAME = "Kế hoạch đào tạo năm {year} (đề xuất từ phân tích nhu cầu)"
+
+
+def propose_next_year(plan: DemoPlan, pks: dict[str, int], *, today: datetime.date) -> dict[str, int]:
+    """Next year's draft plan of the demo logins' province, proposed from the needs analysis by its administrator
+    through `services.plan_propose` (what the "propose" button does). Its audit entries are dropped with the
+    rest of the seed data's: the trail starts with the first real change."""
+    from ytcs.training.services import plan_propose
+
+    login = next((u for u in plan.users if u.username == "province_admin"), None)
+    if login is None:
+        return {}
+    admin = User.objects.get(username=login.username)
+    root = OrgUnit.objects.get(pk=pks[login.unit_code])
+    last_entry = AuditEntry.objects.aggregate(top=models.Max("pk"))["top"] or 0
+    proposed = plan_propose(
+        user=admin, orgunit=root, year=today.year + 1, on=today, name=PROPOSAL_NAME.format(year=today.year + 1)
+    )
+    AuditEntry.objects.filter(pk__gt=last_entry).delete()
+    return {
+        "proposed_lines": PlannedCourse.objects.filter(plan=proposed).count(),
+        "proposed_trainees": PlannedTrainee.objects.filter(line__plan=proposed).count(),
+    }

@@ -54,6 +54,11 @@ class Command(BaseCommand):
             "--skip-workforce", action="store_true", help="load units and users only, no health workers"
         )
         parser.add_argument(
+            "--skip-training",
+            action="store_true",
+            help="no training data (plans, classes, sponsored trainees, next year's proposed plan)",
+        )
+        parser.add_argument(
             "--workforce-factor",
             type=float,
             default=None,
@@ -77,6 +82,7 @@ class Command(BaseCommand):
         reset: bool,
         today: datetime.date | None,
         skip_workforce: bool,
+        skip_training: bool,
         workforce_factor: float | None,
         **options: Any,
     ):
@@ -111,6 +117,7 @@ class Command(BaseCommand):
             today=today,
             workforce=not skip_workforce,
             workforce_factor=workforce_factor,
+            training=not skip_training,
         )
         self._print(report, {**watch.timings, **report.timings})
 
@@ -128,6 +135,16 @@ class Command(BaseCommand):
                 f"  Workforce on {report.today:%d/%m/%Y}: {counts['staff']:,} health workers "
                 f"({counts['working']:,} working), {counts['postings']:,} postings, {counts['licences']:,} licences, "
                 f"{counts['certificates']:,} certificates, {counts['cme']:,} CME activities."
+            )
+        if report.training:
+            counts = report.training
+            self.stdout.write(
+                f"  Training: {counts['plans']:,} plans with {counts['lines']:,} lines, {counts['classes']:,} classes "
+                f"({counts['completed']:,} completed, {counts['scheduled']:,} scheduled), "
+                f"{counts['enrolments']:,} enrolments ({counts['passed']:,} passed), "
+                f"{counts['sponsorships']:,} sponsored trainees ({counts['breached']:,} breached); "
+                f"proposed for {report.today.year + 1}: {counts.get('proposed_lines', 0):,} lines, "
+                f"{counts.get('proposed_trainees', 0):,} people."
             )
         self.stdout.write("  " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
         self.stdout.write("  Logins: ytcs demo_logins")
