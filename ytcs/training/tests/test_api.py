@@ -33,7 +33,7 @@ from ytcs.training.models import (
     TrainingClass,
     TrainingPlan,
 )
-from ytcs.workforce.models import Certificate, CmeActivity
+from ytcs.workforce.models import Certificate, CmeActivity, Licence
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -368,6 +368,7 @@ def test_class_list_filters(world, api_for):
     assert codes(orgunit="NOPE") == []
     assert codes(q="cấp cứu") == ["CC-2026"] and codes(q="ecg-2025") == ["ECG-2025"]
     assert {"status", "plan"} <= set(refused(api.get(CLASSES, {"status": "x", "plan": "y"})))
+    assert "plan" in refused(api.get(CLASSES, {"plan": "9" * 25}))
 
 
 def test_completing_a_class_posts_hours_and_certificates_and_reopening_takes_them_back(world, api_for):
@@ -443,6 +444,7 @@ def test_enrolment_takes_working_people_of_the_callers_units_under_the_organiser
     gone = StaffFactory(orgunit=world.station_a1, status="left", ended_on=D(2024, 1, 1))
     assert "staff" in refused(api.post(enrolments, {"staff": gone.pk}, format="json"))
     assert "staff" in refused(api.post(enrolments, {}, format="json"))
+    assert "staff" in refused(api.post(enrolments, {"staff": "9" * 25}, format="json"))
     ok(api.post(enrolments, {"staff": StaffFactory(orgunit=world.station_a1).pk}, format="json"), 201)
     errors = refused(api.post(enrolments, {"staff": StaffFactory(orgunit=world.station_a2).pk}, format="json"))
     assert "non_field_errors" in errors
@@ -615,6 +617,12 @@ def test_needs_of_a_norm_list_the_units_or_the_people(world, api_for):
     rows = results(api.get(url("training-needs-detail", "du-gio-dao-tao-lien-tuc"), {"orgunit": "A1"}))
     assert [(r["id"], r["orgunit"], r["credits"], r["required"]) for r in rows] == [(assistant.pk, "A1", 0.0, 120)]
     assert rows[0]["licence_expires_on"] is None
+    Licence.objects.create(
+        staff=assistant, number="GP-9", issuer="Sở Y tế", issued_on=D(2022, 7, 1), valid_until=D(2027, 6, 30)
+    )
+    rows = results(api.get(url("training-needs-detail", "gia-han-giay-phep"), {"orgunit": "A1", "year": 2027}))
+    assert [(r["id"], r["licence_expires_on"]) for r in rows] == [(assistant.pk, "2027-06-30")]
+    assert results(api.get(url("training-needs-detail", "gia-han-giay-phep"), {"orgunit": "A1", "year": 2026})) == []
     refused(api.get(url("training-needs-detail", "no-such-norm"), {"orgunit": "RA"}), 404)
     refused(api_for(world.outsider).get(url("training-needs-detail", "tram-co-bac-si"), {"orgunit": "RA"}), 404)
 
