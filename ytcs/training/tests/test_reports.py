@@ -213,7 +213,7 @@ def test_the_trained_page_shows_the_units_and_keeps_a_bad_value_beside_its_error
     # The report fell back to the default years (the last five) instead of showing nothing.
     assert response.context["report"].filters.year_to == T.year
     assert client.get(url, {"orgunit": "RB"}).status_code == 404
-    fragment = client.get(url, {"year_from": 2024}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="report-table")
+    fragment = client.get(url, {"year_from": 2024}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="report-page")
     assert b"<html" not in fragment.content and "Điện tâm đồ cơ bản" in fragment.content.decode()
 
 
