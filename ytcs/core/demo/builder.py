@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
@@ -41,6 +41,7 @@ from ytcs.training.models import (
     TrainingClass,
     TrainingPlan,
 )
+from ytcs.training.services import class_search_text, plan_propose, sponsorship_search_text
 from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, Title
 from ytcs.workforce.rules import cme_rule
 
@@ -445,7 +446,7 @@ LINE_FIELDS = (
 SEAT_FIELDS = ("line", "orgunit", "seats")
 CLASS_FIELDS = (
     "id", "orgunit", "course", "line", "code", "name", "provider", "location", "starts_on", "ends_on", "capacity",
-    "credits", "competency", "cost", "funding_source", "status", "completed_on", "completed_by", "note",
+    "credits", "competency", "cost", "funding_source", "status", "completed_on", "completed_by", "note", "search_text",
 )  # fmt: skip
 ENROLMENT_FIELDS = (
     "id", "training_class", "staff", "enrolled_by", "days_attended", "result", "score", "cme_activity", "certificate",
@@ -455,7 +456,7 @@ SPONSORSHIP_FIELDS = (
     "orgunit", "kind", "staff", "trainee_name", "national_id", "programme", "level", "target_title", "institution",
     "decision", "starts_on", "expected_return_on", "cost", "funding_source", "commitment_years", "serve_unit",
     "status", "returned_on", "commitment_ends_on", "breached_on", "breach_reason", "reimbursement_due",
-    "reimbursement_rule", "reimbursed", "note",
+    "reimbursement_rule", "reimbursed", "note", "search_text",
 )  # fmt: skip
 CME_FIELDS_WITH_ID = ("id", *CME_FIELDS)
 CERTIFICATE_FIELDS_WITH_ID = ("id", *CERTIFICATE_FIELDS)
@@ -570,7 +571,7 @@ def write_training(data: DemoTraining, pks: dict[str, int]) -> None:
                 class_id, pks[c.orgunit], courses[c.course], line_ids[c.line] if c.line is not None else None, c.code,
                 c.name, c.provider, c.location, c.starts_on, c.ends_on, c.capacity, c.credits,
                 competencies[c.competency] if c.competency else None, c.cost, c.funding_source, c.status,
-                c.completed_on, users.get(c.completed_by), c.note,
+                c.completed_on, users.get(c.completed_by), c.note, class_search_text(c),
             )
         )  # fmt: skip
         for e in c.enrolments:
@@ -606,19 +607,22 @@ def write_training(data: DemoTraining, pks: dict[str, int]) -> None:
     # A staff member's name and CCCD are copied onto the record, as services.sponsorship_create does.
     linked = Staff.objects.filter(pk__in=[s.staff for s in data.sponsorships if s.staff])
     identity = {pk: (name, cccd) for pk, name, cccd in linked.values_list("pk", "full_name", "national_id")}
+    sponsorships = [
+        replace(s, trainee_name=identity[s.staff][0], national_id=identity[s.staff][1]) if s.staff else s
+        for s in data.sponsorships
+    ]
     insert_rows(
         Sponsorship,
         SPONSORSHIP_FIELDS,
         (
             (
-                pks[s.orgunit], s.kind, s.staff, *identity.get(s.staff, (s.trainee_name, s.national_id)), s.programme,
-                s.level,
+                pks[s.orgunit], s.kind, s.staff, s.trainee_name, s.national_id, s.programme, s.level,
                 titles.get(s.target_title), s.institution, s.decision, s.starts_on, s.expected_return_on, s.cost,
                 s.funding_source, s.commitment_years, pks[s.serve_unit], s.status, s.returned_on,
                 s.commitment_ends_on, s.breached_on, s.breach_reason, s.reimbursement_due, s.reimbursement_rule,
-                s.reimbursed, s.note,
+                s.reimbursed, s.note, sponsorship_search_text(s),
             )
-            for s in data.sponsorships
+            for s in sponsorships
         ),
     )  # fmt: skip
 
@@ -630,8 +634,6 @@ def propose_next_year(plan: DemoPlan, pks: dict[str, int], *, today: datetime.da
     """Next year's draft plan of the demo logins' province, proposed from the needs analysis by its administrator
     through `services.plan_propose` (what the "propose" button does). Its audit entries are dropped with the
     rest of the seed data's: the trail starts with the first real change."""
-    from ytcs.training.services import plan_propose
-
     login = next((u for u in plan.users if u.username == "province_admin"), None)
     if login is None:
         return {}

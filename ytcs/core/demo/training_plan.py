@@ -31,6 +31,7 @@ is issued (that class is still running, so the needs analysis counts its partici
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import random
 from collections import defaultdict
@@ -409,6 +410,7 @@ class _ProvinceTraining:
             and self.roster.cme_credits.get(p.id, Decimal(0)) < self.roster.cme_required
         }
         self.class_numbers: dict[tuple[int, str], int] = defaultdict(int)
+        self.repaid = itertools.cycle((Decimal("0.5"), Decimal(0), Decimal(1), Decimal("0.3"), Decimal(0)))
         self.decisions = iter(range(self.rng.randint(12, 40), 10_000, 7))
         # People by (title, status), in the order of the province's units, for the sponsorships.
         self.by_title: dict[tuple[str, str], list[Person]] = defaultdict(list)
@@ -753,8 +755,9 @@ class _ProvinceTraining:
         and a cancelled one."""
         rng, today = self.rng, self.today
         for region in self.regions:
-            stations = self.stations[region.code]
-            slots = [s.code for s in rng.sample(stations, min(len(stations), 12))] * 2 + [region.code] * 4
+            stations = [s.code for s in self.stations[region.code]]
+            picked = set(rng.sample(stations, min(len(stations), 12))) | self.showcase.intersection(stations)
+            slots = sorted(picked) * 2 + [region.code] * 4
             course = self.courses[rng.choice((CME, EMERGENCY))]
             low = max(datetime.date(self.year - 1, 2, 1), today - DAY * 330)
             starts = _monday_between(rng, low, today - DAY * (course.duration_days + 10))
@@ -929,8 +932,8 @@ class _ProvinceTraining:
             due, rule_text = reimbursement_rule().amount(
                 cost=cost, commitment_years=programme.commitment, returned_on=returned, left_on=breached
             )
-            # Nothing yet, part of it, or all of it paid back (in whole millions).
-            share = rng.choice((0, 0, Decimal("0.3"), Decimal("0.5"), 1))
+            # Part of it, nothing yet, or all of it paid back (in whole millions), in turn.
+            share = next(self.repaid)
             reimbursed = min(due, Decimal(int(due * share) // 1_000_000 * 1_000_000))
         note = ""
         if state == "overdue":
