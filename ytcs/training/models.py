@@ -156,7 +156,7 @@ class StaffingNorm(CatalogueEntry):
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ADOPTED = "adopted", _("Adopted")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Ended")
 
 
 class TrainingPlan(UnitScopedModel):
@@ -364,8 +364,11 @@ class TrainingClass(UnitScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Diacritic-folded code, name and provider, matched by the search box.
+    search_text = models.CharField(max_length=500, editable=False, default="")
 
     scope_view_includes_ancestors = True
+    audit_exclude = ("search_text",)
 
     class Meta:
         verbose_name = _("class")
@@ -524,8 +527,11 @@ class Sponsorship(UnitScopedModel):
     reimbursement_rule = models.CharField(_("rule applied"), max_length=300, blank=True)
     reimbursed = models.DecimalField(_("amount reimbursed (đồng)"), default=0, **MONEY)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Diacritic-folded name, CCCD, programme and institution, matched by the search box.
+    search_text = models.CharField(max_length=700, editable=False, default="")
 
     scope_view_path_fields = ("serve_unit__path",)
+    audit_exclude = ("search_text",)
 
     class Meta:
         verbose_name = _("sponsored training")

@@ -255,9 +255,9 @@ def build_proposal(*, user: Any, root: OrgUnit, on: datetime.date, year: int) ->
             gaps = {pk: pair for pk, pair in gaps.items() if pair[1] > 0}
             if not gaps:
                 continue
-            candidates = _candidates(norm, list(gaps), on) if norm.course_id else {}
+            people = candidates(norm, list(gaps), on) if norm.course_id else {}
             for unit_id, (unit, missing) in gaps.items():
-                picked = candidates.get(unit_id, [])[:missing]
+                picked = people.get(unit_id, [])[:missing]
                 for staff_id in picked:
                     reason = NeedReason.TITLE if norm.kind == NormKind.TITLE else NeedReason.COMPETENCY
                     keep(Proposed(norm.course_id, staff_id, unit_id, unit.path, reason, norm.pk))
@@ -278,7 +278,7 @@ def build_proposal(*, user: Any, root: OrgUnit, on: datetime.date, year: int) ->
     return proposal
 
 
-def _candidates(norm: StaffingNorm, unit_ids: list[int], on: datetime.date) -> dict[int, list[int]]:
+def candidates(norm: StaffingNorm, unit_ids: list[int], on: datetime.date) -> dict[int, list[int]]:
     """Per unit, the working people who could be sent to close the gap, best first: by title order, then the
     youngest (who will serve longest). For a certificate, those who do not hold it already."""
     people = Staff.objects.filter(orgunit_id__in=unit_ids, status=StaffStatus.ACTIVE)
@@ -298,8 +298,15 @@ def _candidates(norm: StaffingNorm, unit_ids: list[int], on: datetime.date) -> d
     return result
 
 
+GROUP_BELOW_KINDS = frozenset({"country", "province"})
+
+
 def group_of(path: str, root: OrgUnit) -> int:
-    """The unit a trainee's class is grouped under: the child of `root` holding their unit (a region), or root."""
+    """The unit a trainee's class is grouped under. Under a department (or the ministry) it is the child holding
+    their unit: the regional centre (or the provincial hospital, or the province). Under a centre or a station,
+    the root itself: one class per course."""
+    if root.kind not in GROUP_BELOW_KINDS:
+        return root.pk
     ids = path.strip("/").split("/")
     return int(ids[root.level]) if len(ids) > root.level else root.pk
 

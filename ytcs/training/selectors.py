@@ -144,10 +144,13 @@ def line_seats(*, line: PlannedCourse) -> QuerySet[PlannedSeat]:
     return line.seats.select_related("orgunit").order_by("orgunit__path")
 
 
-def line_trainees(*, line: PlannedCourse) -> QuerySet[PlannedTrainee]:
-    return line.trainees.select_related("staff", "staff__title", "orgunit", "norm").order_by(
-        "orgunit__path", "staff__full_name"
-    )
+def line_trainees(*, line: PlannedCourse, user: Any = None) -> QuerySet[PlannedTrainee]:
+    """The people named on a line; given the viewer, only those whose record they may see (a provincial plan is
+    open to every station, the names of other units' staff are not)."""
+    qs = line.trainees.select_related("staff", "staff__title", "orgunit", "norm")
+    if user is not None:
+        qs = qs.filter(staff__in=Staff.objects.restrict(user, VIEW).values("pk"))
+    return qs.order_by("orgunit__path", "staff__full_name")
 
 
 def trainee_get(*, user: Any, pk: Any) -> PlannedTrainee:
@@ -159,7 +162,8 @@ def trainee_get(*, user: Any, pk: Any) -> PlannedTrainee:
 
 def class_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[TrainingClass]:
     """Classes the user may see (their units' and those run above them): `year` (of the start), `status`, `course`
-    (code), `orgunit` (code: classes run in that subtree), `plan` (id), `q` (code or name). Annotated with the
+    (code), `orgunit` (code: classes run in that subtree), `plan` (id), `q` (code, name or provider; diacritics
+    ignored). Annotated with the
     number of participants and of those who passed."""
     filters = filters or {}
     qs = TrainingClass.objects.restrict(user, VIEW).select_related("orgunit", "course", "competency")
@@ -174,9 +178,8 @@ def class_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     root = _unit_path(filters.get("orgunit"))
     if root:
         qs = qs.filter(subtree_q("orgunit__path", root))
-    q = " ".join((filters.get("q") or "").split())
-    if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    for token in search_tokens(filters.get("q")):
+        qs = qs.filter(search_text__contains=token)
     enrolments = Enrolment.objects.filter(training_class=OuterRef("pk")).exclude(result=EnrolmentResult.WITHDRAWN)
     return qs.annotate(
         participant_count=_count(enrolments, "training_class"),
@@ -256,7 +259,8 @@ def sponsorship_state(on: datetime.date) -> Case:
 def sponsorship_list(*, user: Any, on: datetime.date, filters: dict[str, Any] | None = None) -> QuerySet[Sponsorship]:
     """Sponsored trainees of the user's units (sending or serving): `state` (studying, serving, fulfilled,
     breached, overdue = studying past the expected return), `kind`, `orgunit` (code: sent or serving in that
-    subtree), `returning_before` (date), `q` (name, CCCD, programme). Annotated `state` as of `on`."""
+    subtree), `returning_before` (date), `staff` (id), `q` (name, CCCD, programme, institution; diacritics
+    ignored). Annotated `state` as of `on`."""
     filters = filters or {}
     qs = (
         Sponsorship.objects.restrict(user, VIEW)
@@ -275,13 +279,10 @@ def sponsorship_list(*, user: Any, on: datetime.date, filters: dict[str, Any] | 
         qs = qs.filter(subtree_q("orgunit__path", root) | subtree_q("serve_unit__path", root))
     if filters.get("returning_before"):
         qs = qs.filter(status=SponsorshipStatus.STUDYING, expected_return_on__lte=filters["returning_before"])
+    if filters.get("staff"):
+        qs = qs.filter(staff_id=filters["staff"])
     for token in search_tokens(filters.get("q")):
-        qs = qs.filter(
-            Q(trainee_name__icontains=token)
-            | Q(national_id__contains=token)
-            | Q(programme__icontains=token)
-            | Q(staff__search_text__contains=token)
-        )
+        qs = qs.filter(search_text__contains=token)
     return qs.order_by("expected_return_on", "trainee_name", "pk")
 
 

@@ -21,6 +21,7 @@ from ytcs.core.audit import audit_context, current_source, record_bulk, record_c
 from ytcs.core.dates import add_months, add_years
 from ytcs.core.querysets import CHANGE, VIEW, in_scope
 from ytcs.core.services import ensure_can_change, save_audited
+from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit
 from ytcs.training.models import (
     ClassStatus,
@@ -337,6 +338,15 @@ def _check_line(user: Any, training_class: TrainingClass) -> None:
         raise ValidationError({"line": _("Classes are opened from an adopted plan.")})
 
 
+def class_search_text(training_class: TrainingClass) -> str:
+    return fold(" ".join(filter(None, [training_class.code, training_class.name, training_class.provider])))
+
+
+def sponsorship_search_text(sponsorship: Sponsorship) -> str:
+    parts = [sponsorship.trainee_name, sponsorship.national_id, sponsorship.programme, sponsorship.institution]
+    return fold(" ".join(filter(None, parts)))
+
+
 @transaction.atomic
 def class_create(
     *,
@@ -370,6 +380,7 @@ def class_create(
     if TrainingClass.objects.filter(code__iexact=training_class.code).exists():
         raise ValidationError({"code": _("A class with this code already exists.")})
     _check_line(user, training_class)
+    training_class.search_text = class_search_text(training_class)
     save_audited(user=user, instance=training_class)
     if training_class.line_id and training_class.line.status == LineStatus.PLANNED:
         line = training_class.line
@@ -397,6 +408,7 @@ def class_update(*, user: Any, training_class: TrainingClass, **fields: Any) -> 
     days = (training_class.ends_on - training_class.starts_on).days + 1
     if training_class.enrolments.filter(days_attended__gt=days).exists():
         raise ValidationError({"ends_on": _("Some participants attended more days than the new dates hold.")})
+    training_class.search_text = class_search_text(training_class)
     save_audited(user=user, instance=training_class)
     return training_class
 
@@ -633,6 +645,7 @@ def sponsorship_create(
     if not sponsorship.trainee_name:
         raise ValidationError({"trainee_name": _("Give the trainee's name or choose a health worker.")})
     sponsorship.trainee_name = " ".join(sponsorship.trainee_name.split())
+    sponsorship.search_text = sponsorship_search_text(sponsorship)
     save_audited(user=user, instance=sponsorship)
     return sponsorship
 
@@ -669,6 +682,7 @@ def sponsorship_update(
         _link_staff(user, sponsorship, staff)
     if sponsorship.returned_on:
         sponsorship.commitment_ends_on = commitment_end(sponsorship.returned_on, sponsorship.commitment_years)
+    sponsorship.search_text = sponsorship_search_text(sponsorship)
     save_audited(user=user, instance=sponsorship)
     return sponsorship
 
@@ -692,6 +706,7 @@ def sponsorship_return(
     sponsorship.status = SponsorshipStatus.SERVING
     sponsorship.returned_on = returned_on
     sponsorship.commitment_ends_on = commitment_end(returned_on, sponsorship.commitment_years)
+    sponsorship.search_text = sponsorship_search_text(sponsorship)
     save_audited(user=user, instance=sponsorship)
     return sponsorship
 

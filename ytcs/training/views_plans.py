@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,7 +27,7 @@ from django.views.decorators.http import require_POST
 from ytcs.accounts.roles import APPROVE
 from ytcs.core.forms import call_service, valid_filters
 from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
-from ytcs.core.querysets import CHANGE, VIEW, in_scope, may_anywhere, scope_paths, subtree_q
+from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.orgunits.selectors import orgunit_list
@@ -395,7 +393,7 @@ def _line_detail(
     is_draft = plan.status == PlanStatus.DRAFT
     may_edit_structure = can_change and is_draft
     seats = list(selectors.line_seats(line=line))
-    trainees = paginate(request, _visible_trainees(user, plan, selectors.line_trainees(line=line)), default_size=50)
+    trainees = paginate(request, selectors.line_trainees(line=line, user=user), default_size=50)
     q = q or request.GET.get("q", "")
     candidates = []
     if may_edit_structure and q.strip():
@@ -430,17 +428,6 @@ def _line_detail(
         if htmx.target == "trainee-table":
             return render(request, "training/plans/partials/trainee_table.html", context)
     return render(request, "training/plans/line_detail.html", context)
-
-
-def _visible_trainees(user: Any, plan: TrainingPlan, trainees: QuerySet) -> QuerySet:
-    """The named people a viewer may see: all of them when the plan's unit lies in their scope; otherwise (a
-    station reading the provincial plan) only those of their own units."""
-    if in_scope(user, plan.orgunit.path):
-        return trainees
-    paths = scope_paths(user, VIEW) or []
-    if not paths:
-        return trainees.none()
-    return trainees.filter(reduce(or_, (subtree_q("orgunit__path", path) for path in paths)))
 
 
 @login_required
@@ -614,7 +601,7 @@ def _gap_rows(user: Any, norm: StaffingNorm, units: list[OrgUnit], on: datetime.
     """Each unit short of the norm with who could be sent (best first), among the people the user sees."""
     picked: dict[int, list[int]] = {}
     if norm.course_id and units:
-        picked = needs._candidates(norm, [u.pk for u in units], on)
+        picked = needs.candidates(norm, [u.pk for u in units], on)
     shown_ids = {pk for ids in picked.values() for pk in ids[:CANDIDATES_SHOWN]}
     people = (
         {s.pk: s for s in staff_list(user=user).filter(pk__in=shown_ids).select_related("title")} if shown_ids else {}

@@ -159,6 +159,15 @@ class TrainingClassFactory(factory.django.DjangoModelFactory):
     credits = factory.LazyAttribute(lambda o: o.course.credits)
     competency = factory.LazyAttribute(lambda o: o.course.competency)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from ytcs.training.services import class_search_text
+
+        training_class = model_class(*args, **kwargs)
+        training_class.search_text = class_search_text(training_class)
+        training_class.save()
+        return training_class
+
 
 class EnrolmentFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -185,3 +194,12 @@ class SponsorshipFactory(factory.django.DjangoModelFactory):
     expected_return_on = datetime.date(2026, 7, 31)
     cost = 240_000_000
     commitment_years = 5
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from ytcs.training.services import sponsorship_search_text
+
+        sponsorship = model_class(*args, **kwargs)
+        sponsorship.search_text = sponsorship_search_text(sponsorship)
+        sponsorship.save()
+        return sponsorship

@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[3]
 CATALOGUE = ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy"}
 NGETTEXT = {"ngettext", "ngettext_lazy"}
-# templatize() turns {% translate "x" %} into gettext(u'x') and blocktranslate into ngettext(u'..', u'..', n).
-TEMPLATE_CALL = re.compile(r"\b(?:gettext|ngettext|pgettext)\(((?:u?'(?:[^'\\]|\\.)*'\s*,?\s*)+)")
-LITERAL = re.compile(r"u?'((?:[^'\\]|\\.)*)'")
+# templatize() turns {% translate "x" %} into gettext(u'x') (or gettext(u"x's") when the text holds an apostrophe)
+# and blocktranslate into ngettext(u'..', u'..', n).
+_STRING = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+TEMPLATE_CALL = re.compile(r"\b(?:gettext|ngettext|pgettext)\(((?:" + _STRING + r"\s*,?\s*)+)")
+LITERAL = re.compile(_STRING)
 
 
 def _python_msgids(path: Path) -> set[str]:
@@ -39,7 +41,7 @@ def _python_msgids(path: Path) -> set[str]:
 def _template_msgids(path: Path) -> set[str]:
     found = set()
     for call in TEMPLATE_CALL.finditer(templatize(path.read_text(), origin=str(path))):
-        literals = [ast.literal_eval(f"'{value}'") for value in LITERAL.findall(call.group(1))]
+        literals = [ast.literal_eval(value.removeprefix("u")) for value in LITERAL.findall(call.group(1))]
         if literals:
             found.add(literals[0])
     return found

@@ -151,6 +151,6 @@ def test_people_named_in_an_adopted_plan_of_the_year_are_not_proposed_again(worl
 
 def test_group_of_is_the_child_of_the_root_holding_the_unit(world):
     assert needs.group_of(world.satellite_a1.path, world.province) == world.region_a.pk
-    assert needs.group_of(world.station_b1.path, world.region_b) == world.station_b1.pk
+    assert needs.group_of(world.station_b1.path, world.region_b) == world.region_b.pk
     assert needs.group_of(world.province.path, world.province) == world.province.pk
     assert needs.classes_needed(61, 30) == 3 and needs.classes_needed(0, 30) == 1

@@ -757,6 +757,8 @@ def test_the_sponsorship_list_filters_by_state_and_totals_follow(world, client_f
     assert overdue.context["totals"]["total"] == 1
     breached = client.get(reverse("training:sponsorship_list"), {"state": "breached", "q": "001188000003"})
     assert [s.trainee_name for s in breached.context["page"].object_list] == ["Đã Rời"]
+    by_name = client.get(reverse("training:sponsorship_list"), {"q": "da roi"})  # diacritics ignored
+    assert [s.trainee_name for s in by_name.context["page"].object_list] == ["Đã Rời"]
 
 
 def test_the_sponsorship_list_query_count_does_not_grow_with_rows(world, people, client_for):

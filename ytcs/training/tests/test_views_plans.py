@@ -634,14 +634,14 @@ def test_proposing_from_the_needs_creates_a_draft_plan_with_lines_and_named_peop
     plan = TrainingPlan.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("training:plan_detail", args=[plan.pk])
     assert (plan.orgunit, plan.year, plan.status, plan.from_needs) == (world.region_a, 2027, PlanStatus.DRAFT, True)
-    # Under a region, the lines group the people by station (the units just below the root).
+    # Under a region, one line per course for the whole region; the seats say which station.
     named: dict[str, set] = {}
     for line in plan.lines.select_related("course", "group"):
         named.setdefault(line.course.code, set()).update(
             (t.staff.full_name, t.reason, line.group.code) for t in line.trainees.all()
         )
-    assert named["lien-thong-bac-si"] == {("Nguyễn Thu Hà", NeedReason.TITLE, "A1")}
-    assert named["cme-co-so"] == {("Nguyễn Thu Hà", NeedReason.CME, "A1"), ("Trần Văn Bình", NeedReason.CME, "A2")}
+    assert named["lien-thong-bac-si"] == {("Nguyễn Thu Hà", NeedReason.TITLE, "RA")}
+    assert named["cme-co-so"] == {("Nguyễn Thu Hà", NeedReason.CME, "RA"), ("Trần Văn Bình", NeedReason.CME, "RA")}
     upgrade = plan.lines.get(course__code="lien-thong-bac-si")
     assert upgrade.seats.get().orgunit == world.station_a1 and upgrade.seats.get().seats == 1
     assert upgrade.budget == course("lien-thong-bac-si").unit_cost
