@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ytcs.orgunits.selectors import scope_summary
+from ytcs.training.rules import UPCOMING_RETURN_MONTHS
+from ytcs.training.selectors import class_list, commitment_totals, upcoming_returns
 from ytcs.workforce.rules import LICENCE_EXPIRY_WARNING_MONTHS
 from ytcs.workforce.selectors import cme_standing, licences_expiring, staff_list, staff_without_valid_licence
 
@@ -23,6 +25,20 @@ def workforce_summary(user) -> dict[str, int]:
     }
 
 
+def training_summary(user) -> dict[str, int]:
+    """Training follow-up figures: classes to come, sponsored trainees away and due back, commitments broken."""
+    today = timezone.localdate()
+    totals = commitment_totals(user=user, on=today)
+    return {
+        "classes_scheduled": class_list(user=user, filters={"status": "scheduled"}).filter(ends_on__gte=today).count(),
+        "studying": totals["studying"],
+        "returning": upcoming_returns(user=user, on=today).count(),
+        "breached": totals["breached"],
+        "outstanding": totals["due"] - totals["reimbursed"],
+        "months": UPCOMING_RETURN_MONTHS,
+    }
+
+
 @login_required
 def home(request):
     summary = scope_summary(user=request.user)
@@ -33,6 +49,7 @@ def home(request):
         {
             "summary": summary,
             "workforce": workforce_summary(request.user),
+            "training": training_summary(request.user),
             "roles": roles,
         },
     )

@@ -123,3 +123,28 @@ def test_home_query_count_does_not_grow_with_staff(world, client_for):
 def test_navigation_links_the_workforce(world, client_for):
     text = client_for(world.viewer).get(reverse("core:home")).text
     assert f'href="{reverse("workforce:staff_list")}"' in text
+
+
+def test_home_shows_training_follow_up_figures_of_the_scope(world, client_for):
+    import datetime
+
+    from django.utils import timezone
+
+    from ytcs.core.testing.factories import SponsorshipFactory, TrainingClassFactory
+    from ytcs.training import services
+
+    today = timezone.localdate()
+    TrainingClassFactory(orgunit=world.region_a, starts_on=today, ends_on=today + datetime.timedelta(days=3))
+    TrainingClassFactory(orgunit=world.region_b, starts_on=today, ends_on=today + datetime.timedelta(days=3))
+    TrainingClassFactory(orgunit=world.region_a, starts_on=datetime.date(2024, 1, 2), ends_on=datetime.date(2024, 1, 5))
+    SponsorshipFactory(orgunit=world.station_a1, expected_return_on=today + datetime.timedelta(days=40))
+    SponsorshipFactory(orgunit=world.station_a2, expected_return_on=today + datetime.timedelta(days=900))
+    left = SponsorshipFactory(orgunit=world.station_a1, cost=120_000_000)
+    services.sponsorship_breach(user=world.region_manager, sponsorship=left, left_on=today, reason="Bỏ học")
+    SponsorshipFactory(orgunit=world.station_b1)
+    text = client_for(world.region_manager).get(reverse("core:home")).text
+    assert _stat(text, reverse("training:class_list") + "?status=scheduled") == "1"
+    assert _stat(text, reverse("training:sponsorship_list") + "?state=studying") == "2"
+    assert _stat(text, reverse("training:upcoming_returns")) == "1"
+    assert _stat(text, reverse("training:sponsorship_list") + "?state=breached") == "1"
+    assert "120.000.000 đ" in text
