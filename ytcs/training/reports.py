@@ -41,6 +41,7 @@ from ytcs.training.models import (
     Course,
     Enrolment,
     EnrolmentResult,
+    NormKind,
     PlannedCourse,
     PlannedSeat,
     PlanStatus,
@@ -539,6 +540,11 @@ def report_region(*, user: Any, code: str) -> OrgUnit:
 @dataclass(frozen=True)
 class Gap:
     summary: NormSummary
+
+    @property
+    def of_units(self) -> bool:
+        """A norm that units meet (a title, a certificate), not one that people meet (hours, licences)."""
+        return self.summary.norm.kind in (NormKind.TITLE, NormKind.COMPETENCY)
 
     @property
     def size(self) -> int:

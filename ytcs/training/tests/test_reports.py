@@ -523,3 +523,14 @@ def test_the_index_links_one_pdf_per_region_the_user_sees(trained, client_for):
     regional = client_for(trained.region_manager).get(url).content.decode()
     assert f"/region/RA.pdf?year={T.year}" in regional and "/region/RB.pdf" not in regional
     assert "/region/" not in client_for(trained.station_head).get(url).content.decode()
+
+
+def test_the_pdf_never_opens_a_url(monkeypatch):
+    import urllib.request
+
+    from ytcs.training.views_reports import render_pdf
+
+    opened = []
+    monkeypatch.setattr(urllib.request.OpenerDirector, "open", lambda self, *args, **kwargs: opened.append(args))
+    html = '<link rel="stylesheet" href="https://cdn.example.com/x.css"><img src="file:///etc/hostname"><p>Trạm</p>'
+    assert render_pdf(html).startswith(b"%PDF") and opened == []
