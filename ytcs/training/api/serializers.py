@@ -420,7 +420,7 @@ class ClassQuerySerializer(serializers.Serializer):
     plan = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, help_text="Id of the plan they were opened from."
     )
-    q = serializers.CharField(required=False, help_text="Search code or name.")
+    q = serializers.CharField(required=False, help_text="Search code, name or provider; diacritics are ignored.")
 
 
 class TrainingClassSerializer(NumbersModelSerializer):
@@ -562,8 +562,13 @@ class SponsorshipQuerySerializer(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=SponsorshipKind.choices, required=False)
     orgunit = serializers.CharField(required=False, help_text="Code of a unit: sent from or serving in its subtree.")
-    q = serializers.CharField(required=False, help_text="Search name, CCCD or programme; diacritics are ignored.")
+    q = serializers.CharField(
+        required=False, help_text="Search name, CCCD, programme or institution; diacritics are ignored."
+    )
     returning_before = serializers.DateField(required=False, help_text="Still away, expected back by this date.")
+    staff = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Id of a health worker: their sponsorships."
+    )
 
 
 class UpcomingReturnsQuerySerializer(serializers.Serializer):

@@ -284,7 +284,9 @@ class PlanProposeApi(_Api, APIView):
 
 def _line_data(request, line: PlannedCourse) -> dict[str, Any]:
     counted = selectors.plan_lines(plan=line.plan).get(pk=line.pk)
-    context = _context(request, seats=selectors.line_seats(line=line), trainees=selectors.line_trainees(line=line))
+    # Only the named people whose record the caller may see: a provincial plan is open to every station below it.
+    trainees = selectors.line_trainees(line=line, user=request.user)
+    context = _context(request, seats=selectors.line_seats(line=line), trainees=trainees)
     return PlanLineDetailSerializer(counted, context=context).data
 
 

@@ -227,7 +227,8 @@ def test_propose_turns_the_needs_into_a_draft_plan_with_lines_and_named_people(w
     assert body["year"] == 2027 and "2027" in body["name"]
     bridging = [line for line in body["lines"] if line["course"] == "lien-thong-bac-si"]
     assert len(bridging) == 1 and bridging[0]["named_count"] == 1 and bridging[0]["seat_count"] == 1
-    assert bridging[0]["group"] == "A1" and bridging[0]["budget"] == 120_000_000
+    # Under a centre, one line per course for the whole centre.
+    assert bridging[0]["group"] == "RA" and bridging[0]["budget"] == 120_000_000
     assert PlannedTrainee.objects.filter(
         line__plan_id=body["id"], staff=assistant, line__course__code="lien-thong-bac-si"
     ).exists()
@@ -287,6 +288,17 @@ def test_lines_are_added_seated_named_and_removed_on_a_draft(world, api_for):
     refused(api_for(world.outsider).get(LINES, {"plan": plan.pk}), 404)
     ok(api.delete(detail), 204)
     assert not PlannedCourse.objects.filter(plan=plan).exists()
+
+
+def test_a_provincial_line_names_to_each_unit_only_the_people_it_may_see(world, api_for):
+    line = PlannedCourseFactory(plan=TrainingPlanFactory(orgunit=world.province, name="Tỉnh"), group=world.province)
+    for unit, name in ((world.station_a1, "Người A1"), (world.station_b1, "Người B1")):
+        staff = StaffFactory(full_name=name, orgunit=unit)
+        PlannedTrainee.objects.create(line=line, staff=staff, orgunit=unit, reason="chosen")
+    detail = url("training-line-detail", line.pk)
+    assert [t["full_name"] for t in ok(api_for(world.station_head).get(detail))["trainees"]] == ["Người A1"]
+    assert [t["full_name"] for t in ok(api_for(world.outsider).get(detail))["trainees"]] == ["Người B1"]
+    assert len(ok(api_for(world.province_viewer).get(detail))["trainees"]) == 2
 
 
 def test_a_plan_shows_what_was_planned_against_what_was_done(world, api_for):
@@ -366,7 +378,7 @@ def test_class_list_filters(world, api_for):
     assert codes(orgunit="RA") == ["ECG-2026", "ECG-2025"]
     assert codes(plan=plan.pk) == ["ECG-2026"]
     assert codes(orgunit="NOPE") == []
-    assert codes(q="cấp cứu") == ["CC-2026"] and codes(q="ecg-2025") == ["ECG-2025"]
+    assert codes(q="cấp cứu") == codes(q="CAP CUU") == ["CC-2026"] and codes(q="ecg-2025") == ["ECG-2025"]
     assert {"status", "plan"} <= set(refused(api.get(CLASSES, {"status": "x", "plan": "y"})))
     assert "plan" in refused(api.get(CLASSES, {"plan": "9" * 25}))
 
@@ -548,9 +560,13 @@ def test_a_return_starts_the_commitment_and_a_breach_works_out_what_is_owed(worl
 
 
 def test_sponsorship_list_filters_and_upcoming_returns(world, api_for):
-    coming = StaffFactory(full_name="Đinh Sắp Về", orgunit=world.station_a1)
+    coming = StaffFactory(full_name="Sắp về", orgunit=world.station_a1)
     soon = SponsorshipFactory(
-        orgunit=world.region_a, staff=coming, trainee_name="Sắp về", expected_return_on=today() + 30 * DAY
+        orgunit=world.region_a,
+        staff=coming,
+        trainee_name="Sắp về",
+        national_id=coming.national_id,
+        expected_return_on=today() + 30 * DAY,
     )
     late = SponsorshipFactory(orgunit=world.region_a, trainee_name="Quá hạn", expected_return_on=today() - 30 * DAY)
     SponsorshipFactory(orgunit=world.region_a, trainee_name="Còn lâu", expected_return_on=today() + 800 * DAY)
@@ -558,6 +574,7 @@ def test_sponsorship_list_filters_and_upcoming_returns(world, api_for):
         orgunit=world.province,
         serve_unit=world.station_a2,
         trainee_name="Phục vụ xong",
+        institution="Học viện Quân y",
         kind="nominated",
         status="serving",
         starts_on=D(2010, 9, 1),
@@ -577,7 +594,8 @@ def test_sponsorship_list_filters_and_upcoming_returns(world, api_for):
     assert names(kind="nominated") == ["Phục vụ xong"]
     assert names(orgunit="A2") == ["Phục vụ xong"]
     assert names(orgunit="NOPE") == []
-    assert names(q="sap ve") == names(q=coming.national_id) == ["Sắp về"]
+    assert names(q="sap ve") == names(q=coming.national_id) == names(staff=coming.pk) == ["Sắp về"]
+    assert names(q="hoc vien quan y") == ["Phục vụ xong"]
     assert names(returning_before=(today() + 60 * DAY).strftime("%d/%m/%Y")) == ["Quá hạn", "Sắp về"]
     assert "returning_before" in refused(api.get(SPONSORSHIPS, {"returning_before": "31/02/2026"}))
     assert "state" in refused(api.get(SPONSORSHIPS, {"state": "asleep"}))
