@@ -178,10 +178,6 @@ def _commitment_params(request: HttpRequest) -> RollupParams:
     return _parse(request, CommitmentsForm, {"side": "serving"})
 
 
-def _export_query(request: HttpRequest) -> str:
-    return query_without_page(request)
-
-
 # ---------------------------------------------------------------------------------------------- pages
 
 
@@ -207,7 +203,7 @@ def trained_view(request: HttpRequest) -> HttpResponse:
         "report": report,
         "page": page,
         "query": query_without_page(request),
-        "export_query": _export_query(request),
+        "export_query": query_without_page(request),
         "unit_options": _unit_options(request.user),
     }
     return render_page(
@@ -237,7 +233,7 @@ def plan_vs_done_view(request: HttpRequest) -> HttpResponse:
         "plan": plan,
         "group": group,
         "report": report,
-        "export_query": _export_query(request),
+        "export_query": query_without_page(request),
         "unit_options": _unit_options(request.user),
         "line_status": LineStatus,
     }
@@ -263,7 +259,7 @@ def commitments_view(request: HttpRequest) -> HttpResponse:
         "report": report,
         "page": page,
         "query": query_without_page(request),
-        "export_query": _export_query(request),
+        "export_query": query_without_page(request),
         "unit_options": _unit_options(request.user),
         "upcoming_months": reports.UPCOMING_RETURN_MONTHS,
     }
