@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -46,10 +48,14 @@ def _for_change(user: Any, obj: Any, path: str, message: str) -> Any:
     return obj
 
 
-def _unit_path(code: str | None) -> str | None:
+def _within(qs: QuerySet, code: str | None, *fields: str) -> QuerySet:
+    """Rows whose unit (any of `fields`) lies under the unit of `code`; none when no unit has that code."""
     if not code:
-        return None
-    return OrgUnit.objects.filter(code__iexact=code).values_list("path", flat=True).first() or "-"
+        return qs
+    root = OrgUnit.objects.filter(code__iexact=code).values_list("path", flat=True).first()
+    if root is None:
+        return qs.none()
+    return qs.filter(reduce(or_, (subtree_q(field, root) for field in fields)))
 
 
 # ---------------------------------------------------------------------------------------------------- catalogues
@@ -92,9 +98,7 @@ def plan_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[T
         qs = qs.filter(year=filters["year"])
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    root = _unit_path(filters.get("orgunit"))
-    if root:
-        qs = qs.filter(subtree_q("orgunit__path", root))
+    qs = _within(qs, filters.get("orgunit"), "orgunit__path")
     lines = PlannedCourse.objects.filter(plan=OuterRef("pk"))
     return qs.annotate(
         line_count=_count(lines, "plan"),
@@ -175,9 +179,7 @@ def class_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
         qs = qs.filter(course__code=filters["course"])
     if filters.get("plan"):
         qs = qs.filter(line__plan_id=filters["plan"])
-    root = _unit_path(filters.get("orgunit"))
-    if root:
-        qs = qs.filter(subtree_q("orgunit__path", root))
+    qs = _within(qs, filters.get("orgunit"), "orgunit__path")
     for token in search_tokens(filters.get("q")):
         qs = qs.filter(search_text__contains=token)
     enrolments = Enrolment.objects.filter(training_class=OuterRef("pk")).exclude(result=EnrolmentResult.WITHDRAWN)
@@ -274,9 +276,7 @@ def sponsorship_list(*, user: Any, on: datetime.date, filters: dict[str, Any] | 
         qs = qs.filter(state=state)
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
-    root = _unit_path(filters.get("orgunit"))
-    if root:
-        qs = qs.filter(subtree_q("orgunit__path", root) | subtree_q("serve_unit__path", root))
+    qs = _within(qs, filters.get("orgunit"), "orgunit__path", "serve_unit__path")
     if filters.get("returning_before"):
         qs = qs.filter(status=SponsorshipStatus.STUDYING, expected_return_on__lte=filters["returning_before"])
     if filters.get("staff"):

@@ -392,10 +392,10 @@ def class_create(
 def _lock_class(user: Any, training_class: TrainingClass, *, scheduled: bool = True) -> TrainingClass:
     training_class = TrainingClass.objects.select_for_update().select_related("orgunit").get(pk=training_class.pk)
     ensure_can_change(user=user, path=training_class.orgunit.path)
-    if scheduled and training_class.status != ClassStatus.SCHEDULED:
-        raise ValidationError(
-            _("The class is %(status)s: reopen it first.") % {"status": training_class.get_status_display().lower()}
-        )
+    if scheduled and training_class.status == ClassStatus.COMPLETED:
+        raise ValidationError(_("The class is completed: reopen it first."))
+    if scheduled and training_class.status == ClassStatus.CANCELLED:
+        raise ValidationError(_("The class was cancelled: it can no longer be changed."))
     return training_class
 
 

@@ -73,17 +73,6 @@ def _params(serializer_class: type, request) -> dict[str, Any]:
     return {key: value for key, value in query.validated_data.items() if value not in (None, "")}
 
 
-def _listed(queryset, filters: dict[str, Any]):
-    """The selector's list, empty when the `orgunit` filter names no unit at all.
-
-    Works around the selectors' `_unit_path`, whose "-" for an unknown code lies below every path in
-    `subtree_q` (so the filter would keep every row instead of none).
-    """
-    if filters.get("orgunit") and selectors._unit_path(filters["orgunit"]) == "-":
-        return queryset.none()
-    return queryset
-
-
 def _ensure_may_write(user) -> None:
     """Refuse a read-only caller before validating, so validation answers reveal nothing to them."""
     if not may_anywhere(user, CHANGE):
@@ -216,7 +205,7 @@ class PlanViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         filters = _params(PlanQuerySerializer, self.request) if self.action == "list" else {}
-        return _listed(selectors.plan_list(user=self.request.user, filters=filters), filters)
+        return selectors.plan_list(user=self.request.user, filters=filters)
 
     def retrieve(self, request, pk=None):
         return Response(_plan_data(request, pk))
@@ -392,7 +381,7 @@ class ClassViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         filters = _params(ClassQuerySerializer, self.request) if self.action == "list" else {}
-        return _listed(selectors.class_list(user=self.request.user, filters=filters), filters)
+        return selectors.class_list(user=self.request.user, filters=filters)
 
     def retrieve(self, request, pk=None):
         return Response(_class_data(request, pk))
@@ -538,7 +527,7 @@ class SponsorshipViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         filters = _params(SponsorshipQuerySerializer, self.request) if self.action == "list" else {}
         qs = selectors.sponsorship_list(user=self.request.user, on=timezone.localdate(), filters=filters)
-        return _listed(qs, filters)
+        return qs
 
     def retrieve(self, request, pk=None):
         return Response(_sponsorship_data(request, pk))
@@ -614,7 +603,7 @@ class UpcomingReturnsApi(_Api, generics.ListAPIView):
         params = _params(UpcomingReturnsQuerySerializer, self.request)
         months = params.pop("months", UPCOMING_RETURN_MONTHS)
         on = timezone.localdate()
-        return _listed(selectors.upcoming_returns(user=self.request.user, on=on, months=months, filters=params), params)
+        return selectors.upcoming_returns(user=self.request.user, on=on, months=months, filters=params)
 
 
 # ---------------------------------------------------------------------------------------------------- needs
