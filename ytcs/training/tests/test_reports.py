@@ -534,3 +534,46 @@ def test_the_pdf_never_opens_a_url(monkeypatch):
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", lambda self, *args, **kwargs: opened.append(args))
     html = '<link rel="stylesheet" href="https://cdn.example.com/x.css"><img src="file:///etc/hostname"><p>Trạm</p>'
     assert render_pdf(html).startswith(b"%PDF") and opened == []
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a "null" type, refs point into the document."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    if "$ref" in node:
+        node["$ref"] = node["$ref"].replace("#/components/schemas/", "#/definitions/")
+    return node
+
+
+def test_the_api_answers_match_their_openapi_schema(trained, api_for):
+    import jsonschema
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(schema)
+    definitions = _json_schema(schema["components"]["schemas"])
+    client = api_for(trained.province_admin)
+    for path, params in (
+        ("trained", {"year_from": 2024, "year_to": 2025, "level": 3}),
+        ("plan-vs-done", {"plan": trained.plan.pk}),
+        ("commitments", {"level": 2, "by": "sending"}),
+    ):
+        url = f"/api/v1/training/reports/{path}/"
+        operation = schema["paths"][url]["get"]
+        body = _json_schema(operation["responses"]["200"]["content"]["application/json"]["schema"])
+        response = client.get(url, params)
+        assert response.status_code == 200
+        data = response.json()
+        assert data["results"], path
+        jsonschema.Draft4Validator({**body, "definitions": definitions}).validate(data)  # OpenAPI 3.0 is draft 4
+        documented = {p["name"] for p in operation["parameters"]}
+        assert set(params) <= documented
