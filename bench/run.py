@@ -1,7 +1,8 @@
 """`make bench`: the national demo data set in a separate database, its pages, subtree query and API timed against
 the raw SQL that fetches the same rows, and the workforce registry (staff list with search, doctors per 10,000 for
-the whole country, the 5,000-row roster import) against raw SQL and a raw bulk insert; the figures are written to
-docs/benchmarks.md.
+the whole country, the 5,000-row roster import) against raw SQL and a raw bulk insert, and training (the needs
+analysis and the plan proposed from it for the whole country, against the 30-second aim); the figures are written
+to docs/benchmarks.md.
 
 SQLite (var/bench.sqlite3, rebuilt from scratch) is always measured; the database named by BENCH_DATABASE_URL
 (e.g. postgresql://postgres@127.0.0.1:5432/ytcs_bench, whose org units and users are replaced) is measured too
@@ -60,6 +61,7 @@ class Run:
     load_wall_s: float | None  # including interpreter and Django start-up
     measured: dict[str, Any]
     load_steps: str = ""  # load_demo's seconds per step
+    training: dict[str, Any] | None = None  # bench.training's figures
 
 
 def targets() -> list[Target]:
@@ -114,6 +116,11 @@ def measure(env: dict[str, str], *, repeat: int, today: datetime.date) -> dict[s
     return json.loads(_python(["-m", "bench.measure", "--repeat", str(repeat), "--today", str(today)], env))
 
 
+def measure_training(env: dict[str, str], *, today: datetime.date) -> dict[str, Any]:
+    """The training cases (`bench.training`): seconds each, so their own few repetitions."""
+    return json.loads(_python(["-m", "bench.training", "--today", str(today)], env))
+
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
     memory = ""
@@ -159,6 +166,56 @@ def _data_line(database: dict[str, Any]) -> str:
     return line
 
 
+UNIT_NORMS = {"title": "units", "competency": "units"}  # the other norms count people
+
+
+def _training_data_line(training: dict[str, Any]) -> str:
+    data = training["data"]
+    return (
+        f"Training: {data['plans']:,} plans with {data['lines']:,} lines, {data['classes']:,} classes, "
+        f"{data['enrolments']:,} enrolments, {data['sponsorships']:,} sponsored trainees."
+    )
+
+
+def _training_section(training: dict[str, Any]) -> list[str]:
+    """The needs analysis and the proposed plan for the whole country, against the aim."""
+    summary, propose, analysis = training["summary"], training["propose"], training["analysis"]
+    norms = summary["norms"]
+    units = sum(n["units"] for n in norms)
+    missing = sum(n["missing"] for n in norms)
+    hours = {kind: sum(n["people"] for n in norms if n.get("kind") == kind) for kind in ("cme", "licence")}
+    runs = training["repeat"]
+    root, year = training["root"], training["year"]
+    verdict = "met" if propose["met"] else "**not met**"
+    writing = max(propose["seconds"] - analysis["seconds"], 0)
+    return [
+        f"Training (`bench/training.py`, figures on {training['today']}, superuser, the whole country under {root}):",
+        "",
+        "| Measurement | Median s | Runs | Queries | Result |",
+        "|---|---:|---:|---:|---|",
+        f"| Needs summary for {year}: needs.needs_summary | {summary['seconds']:.2f} | {runs} | {summary['queries']} "
+        f"| {units:,} unit gaps over the title and certificate norms ({missing:,} people missing after those in "
+        f"training); people short of hours: {hours['cme']:,} for continuing training, {hours['licence']:,} for a "
+        "licence renewal |",
+        f"| Proposed plan for {year}: services.plan_propose (rolled back) | {propose['seconds']:.2f} | {runs} "
+        f"| {propose['queries']} | {propose['lines']:,} lines, {propose['trainees']:,} people named, "
+        f"{propose['unfilled']:,} places with nobody to train |",
+        f"| of which the analysis: needs.build_proposal | {analysis['seconds']:.2f} | {runs} | | "
+        f"{analysis['trainees']:,} people; writing the plan ≈ {writing:.2f} s |",
+        "",
+        f"Aim: the proposed plan for the national data set within {training['aim_s']:g} s: {verdict} "
+        f"({propose['seconds']:.1f} s).",
+        "",
+        "- Each norm's query alone (one run): "
+        + "; ".join(
+            f"{n['code']} {n['seconds']:.2f} s ({n['found']:,} {UNIT_NORMS.get(n['kind'], 'people')})"
+            for n in training["per_norm"]
+        )
+        + ".",
+        "",
+    ]
+
+
 def _load_line(run: Run) -> str:
     if run.load_s is None or run.load_wall_s is None:
         return "Measured on the data loaded by an earlier run (`--skip-load`)."
@@ -185,7 +242,7 @@ def _section(run: Run) -> list[str]:
     lines = [
         f"### {run.target.label} ({database['version']})",
         "",
-        _data_line(database),
+        _data_line(database) + (f" {_training_data_line(run.training)}" if run.training else ""),
         _load_line(run),
         "",
         *TABLE_HEAD,
@@ -205,6 +262,8 @@ def _section(run: Run) -> list[str]:
             *(f"- {r['name'].split(':')[0]}: {r['note']}" for r in workforce if r.get("note")),
             "",
         ]
+    if run.training:
+        lines += _training_section(run.training)
     return lines
 
 
@@ -255,6 +314,14 @@ def report(runs: list[Run], *, repeat: int) -> str:
             "back after each run) against a raw bulk insert of the same staff rows and hire postings (COPY on "
             "PostgreSQL, executemany on SQLite; rolled back too). A **TODO** marks an application side that did "
             "not exist when the bench ran: only its raw SQL is timed.",
+            "- Training (`bench/training.py`): the **needs summary** (`ytcs.training.needs.needs_summary`: every "
+            "staffing norm against the registry) and the **proposed plan** (`ytcs.training.services.plan_propose`: "
+            "the analysis, then the draft plan with its lines, seats and named people, rolled back after each run) "
+            "for the whole country as the superuser, next year, against the aim of a proposal within 30 s. "
+            "Seconds each: the median of 3 runs after an untimed one that counts the queries; the analysis alone "
+            "(`needs.build_proposal`, 3 runs) and one run of each norm's query show where the time goes. The data "
+            "set includes the demo's training year (plans, classes, enrolments, sponsored trainees), which the "
+            "analysis counts as people in training.",
             "- The machine is shared: other work running at the same time slows both columns alike, so compare "
             "ratios rather than absolute times between runs.",
             "",
@@ -289,7 +356,9 @@ def main(argv: list[str] | None = None) -> None:
         env = environment(target, secret_key=secret_key)
         load_s, wall_s, steps = (None, None, "") if args.skip_load else prepare(target, env, today=today)
         print(f"== {target.label}: measuring ({args.repeat} repetitions)", file=sys.stderr)
-        runs.append(Run(target, load_s, wall_s, measure(env, repeat=args.repeat, today=today), steps))
+        measured = measure(env, repeat=args.repeat, today=today)
+        training = measure_training(env, today=today)
+        runs.append(Run(target, load_s, wall_s, measured, steps, training))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report(runs, repeat=args.repeat), encoding="utf-8")
     print(f"Wrote {args.output}", file=sys.stderr)
