@@ -216,4 +216,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("YTCS_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each rendering step at INFO: one PDF would write seven lines.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
