@@ -11,6 +11,11 @@ from django.conf import settings
 from ytcs.core.dates import add_months
 
 
+def dong(amount: Decimal) -> str:
+    """An amount in đồng as Vietnamese writes it: 128.564.000."""
+    return f"{amount:,.0f}".replace(",", ".")
+
+
 def months_between(start: datetime.date, end: datetime.date) -> int:
     """Whole months from `start` to `end` (0 when `end` is before a month has passed)."""
     months = (end.year - start.year) * 12 + end.month - start.month
@@ -48,13 +53,13 @@ class ReimbursementRule:
         cost = Decimal(cost)
         if returned_on is None:
             amount = (cost * self.during_training_share).quantize(Decimal(1), ROUND_HALF_UP)
-            return amount, f"{self.source}: rời đi khi đang đào tạo: {self.during_training_share:.0%} × {cost:,.0f}"
+            return amount, f"{self.source}: rời đi khi đang đào tạo: {self.during_training_share:.0%} × {dong(cost)}"
         committed = int(Decimal(commitment_years) * 12)
         if committed <= 0:
             return Decimal(0), f"{self.source}: không có cam kết phục vụ"
         served = min(months_between(returned_on, left_on), committed)
         amount = (cost * (committed - served) / committed).quantize(Decimal(1), ROUND_HALF_UP)
-        return amount, f"{self.source}: {cost:,.0f} × ({committed} − {served}) / {committed} tháng"
+        return amount, f"{self.source}: {dong(cost)} × ({committed} − {served}) / {committed} tháng"
 
 
 def reimbursement_rule() -> ReimbursementRule:

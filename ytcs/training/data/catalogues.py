@@ -118,7 +118,7 @@ COURSES = [
     ),
 ]
 
-PROJECT_NORM = f"Yêu cầu dự án (issue #4: định mức tối thiểu của trạm); văn bản quy định: {UNCONFIRMED}"
+PROJECT_NORM = f"Yêu cầu dự án YTCS (định mức tối thiểu của trạm y tế); văn bản quy định: {UNCONFIRMED}"
 STAFFING_TEXT = "Thông tư liên tịch 08/2007/TTLT-BYT-BNV (định mức biên chế) hoặc Thông tư 43/2025/TT-BYT"
 
 # code, name, kind, unit kind, title codes, competency code, minimum, course code, candidate title codes,

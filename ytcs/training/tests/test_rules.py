@@ -21,7 +21,7 @@ def test_the_pro_rata_amount_and_its_worked_formula():
         cost=Decimal(120_000_000), commitment_years=Decimal("2.5"), returned_on=D(2024, 1, 1), left_on=D(2025, 1, 15)
     )
     assert amount == Decimal(72_000_000)  # 30 months committed, 12 served
-    assert "(30 − 12) / 30" in worked and "CHƯA XÁC NHẬN" in worked
+    assert "120.000.000 × (30 − 12) / 30 tháng" in worked and "CHƯA XÁC NHẬN" in worked
 
 
 def test_no_commitment_owes_nothing_and_the_share_during_training_is_a_setting():
