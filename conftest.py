@@ -50,3 +50,12 @@ def api_for():
         return c
 
     return make
+
+
+@pytest.fixture
+def chromium():
+    """Debian's headless Chromium, launched through Playwright (browser tests)."""
+    from ytcs.core.testing.browser import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser

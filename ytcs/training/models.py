@@ -207,6 +207,19 @@ class PlanScoped(AuditedModel):
         abstract = True
 
 
+class LineScoped(PlanScoped):
+    """Base of the rows of a plan line: seen and changed with the line's plan."""
+
+    scope_path_field = "line__plan__orgunit__path"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_scope_path(self) -> str:
+        return self.line.plan.orgunit.path
+
+
 class PlannedCourse(PlanScoped):
     """A line of the plan: a course for one group of units (usually a region), its seats, budget and status."""
 
@@ -247,14 +260,12 @@ class PlannedCourse(PlanScoped):
         return self.plan.orgunit.path
 
 
-class PlannedSeat(PlanScoped):
+class PlannedSeat(LineScoped):
     """Seats of a plan line given to one unit (chỉ tiêu đào tạo của đơn vị)."""
 
     line = models.ForeignKey(PlannedCourse, verbose_name=_("plan line"), on_delete=models.CASCADE, related_name="seats")
     orgunit = models.ForeignKey("orgunits.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     seats = models.PositiveSmallIntegerField(_("seats"), validators=[MinValueValidator(1)])
-
-    scope_path_field = "line__plan__orgunit__path"
 
     class Meta:
         verbose_name = _("seats of a unit")
@@ -265,10 +276,6 @@ class PlannedSeat(PlanScoped):
     def __str__(self) -> str:
         return f"{self.orgunit.code}: {self.seats}"
 
-    @property
-    def audit_scope_path(self) -> str:
-        return self.line.plan.orgunit.path
-
 
 class NeedReason(models.TextChoices):
     TITLE = "title", _("Missing title")
@@ -278,7 +285,7 @@ class NeedReason(models.TextChoices):
     CHOSEN = "chosen", _("Chosen by the planner")
 
 
-class PlannedTrainee(PlanScoped):
+class PlannedTrainee(LineScoped):
     """A person the plan proposes to train on a line, and the gap that put them there."""
 
     line = models.ForeignKey(
@@ -291,8 +298,6 @@ class PlannedTrainee(PlanScoped):
         StaffingNorm, verbose_name=_("norm"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    scope_path_field = "line__plan__orgunit__path"
-
     class Meta:
         verbose_name = _("proposed trainee")
         verbose_name_plural = _("proposed trainees")
@@ -301,10 +306,6 @@ class PlannedTrainee(PlanScoped):
 
     def __str__(self) -> str:
         return f"{self.staff} – {self.line.course}"
-
-    @property
-    def audit_scope_path(self) -> str:
-        return self.line.plan.orgunit.path
 
 
 class ClassStatus(models.TextChoices):

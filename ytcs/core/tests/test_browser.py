@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
+from ytcs.core.testing.browser import MARKS
 from ytcs.core.testing.factories import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(os.environ.get("YTCS_SKIP_BROWSER") == "1", reason="YTCS_SKIP_BROWSER=1"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: apt-get install -y chromium (make test does it)"
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="vi-VN")
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+def browser_page(chromium):
+    page = chromium.new_page(locale="vi-VN")
+    page.set_default_timeout(15_000)
+    yield page
 
 
 def test_a_user_logs_in_opens_the_unit_tree_and_finds_stations_without_diacritics(

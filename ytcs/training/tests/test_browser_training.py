@@ -5,42 +5,14 @@ certificate and the credit hours, and the needs analysis flags its unconfirmed s
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import shutil
 
 import pytest
 
+from ytcs.core.testing.browser import MARKS
 from ytcs.core.testing.factories import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(os.environ.get("YTCS_SKIP_BROWSER") == "1", reason="YTCS_SKIP_BROWSER=1"),
-]
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), "Debian's chromium is needed: apt-get install -y chromium (make test does it)"
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+pytestmark = MARKS
 
 
 def _log_in(browser, base_url: str, username: str):
