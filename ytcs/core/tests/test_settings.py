@@ -33,7 +33,6 @@ def test_a_malformed_boolean_is_rejected():
     assert "YTCS_DEBUG must be a boolean" in result.stderr
 
 
-
 def test_the_legal_rules_follow_their_environment_variables():
     env = {"YTCS_DEBUG": "1", "YTCS_CME_REQUIRED_CREDITS": "96", "YTCS_REIMBURSE_DURING_TRAINING_SHARE": "0.5"}
     clean = {k: v for k, v in os.environ.items() if not k.startswith("YTCS_") and k != "DJANGO_SETTINGS_MODULE"}
