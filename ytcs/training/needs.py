@@ -140,7 +140,8 @@ def _in_cme_class() -> Exists:
             staff=OuterRef("pk"),
             training_class__status=ClassStatus.SCHEDULED,
             training_class__credits__isnull=False,
-            result=EnrolmentResult.ENROLLED,
+            # Passed but the class not yet completed: the hours are on their way.
+            result__in=[EnrolmentResult.ENROLLED, EnrolmentResult.PASSED],
         )
     )
 

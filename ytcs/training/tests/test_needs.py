@@ -103,8 +103,14 @@ def test_people_short_of_hours_exclude_those_in_their_first_period_and_those_in_
     assert [p.pk for p in people] == [veteran.pk]
     assert [p.pk for p in people.all()] == [veteran.pk]
     cme_class = TrainingClassFactory(orgunit=world.province, course=course("cme-co-so"), starts_on=TODAY, ends_on=TODAY)
-    EnrolmentFactory(training_class=cme_class, staff=veteran)
+    enrolment = EnrolmentFactory(training_class=cme_class, staff=veteran)
     assert not people.all().exists()
+    enrolment.result = "passed"  # recorded, the class not yet completed: still on its way
+    enrolment.save()
+    assert not people.all().exists()
+    enrolment.result = "failed"
+    enrolment.save()
+    assert [p.pk for p in people.all()] == [veteran.pk]
 
 
 def test_a_licence_expiring_in_the_plan_year_without_the_hours_is_a_renewal_need(world):
