@@ -107,6 +107,15 @@ def _may_enrol(user: Any, training_class: TrainingClass) -> bool:
     return any(path.startswith(root) or root.startswith(path) for path in paths)
 
 
+def _places_left(training_class: TrainingClass) -> int:
+    """Places not taken by a participant (withdrawn ones free theirs); the class comes from `class_list`."""
+    return max(training_class.capacity - training_class.participant_count, 0)
+
+
+def _full_message(training_class: TrainingClass) -> str:
+    return _("The class is full (%(n)d places).") % {"n": training_class.capacity}
+
+
 def _is_search(request: HttpRequest, name: str) -> bool:
     """An htmx search box asking for its matches (not the whole page)."""
     return request.method == "GET" and bool(getattr(request, "htmx", False)) and name in request.GET
@@ -231,10 +240,12 @@ def _detail_context(
         for e in enrolments
     ]
     may_enrol = scheduled and _may_enrol(user, training_class)
+    places_left = _places_left(training_class)
     return {
         "training_class": training_class,
         "days": (training_class.ends_on - training_class.starts_on).days + 1,
-        "places_left": max(training_class.capacity - training_class.participant_count, 0),
+        "places_left": places_left,
+        "full": _full_message(training_class) if places_left == 0 else "",
         "rows": rows,
         "grid": bool(grid),
         "grid_errors": grid_errors or [],
@@ -245,7 +256,7 @@ def _detail_context(
         "can_approve": in_scope(user, path, APPROVE),
         "may_enrol": may_enrol,
         "candidates": list(selectors.enrollable_staff(user=user, training_class=training_class)[:CANDIDATES_SHOWN])
-        if may_enrol
+        if may_enrol and places_left
         else [],
         "shown": CANDIDATES_SHOWN,
         "complete_form": ClassCompleteForm(auto_id="complete_%s") if can_change and scheduled else None,
@@ -352,12 +363,14 @@ def enrol_view(request, pk: int):
             messages.success(request, _("%(name)s was enrolled.") % {"name": staff.full_name})
         return redirect(_class_url(training_class.pk, "participants"))
     q = request.GET.get("q", "")
+    full = _places_left(training_class) == 0
     context = {
         "training_class": training_class,
         "q": q,
-        "candidates": list(
-            selectors.enrollable_staff(user=request.user, training_class=training_class, q=q)[:CANDIDATES_SHOWN]
-        ),
+        "full": _full_message(training_class) if full else "",
+        "candidates": []
+        if full
+        else list(selectors.enrollable_staff(user=request.user, training_class=training_class, q=q)[:CANDIDATES_SHOWN]),
         "shown": CANDIDATES_SHOWN,
     }
     return render_page(

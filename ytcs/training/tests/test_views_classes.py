@@ -129,7 +129,7 @@ def test_the_create_form_is_filled_from_the_chosen_course(world, client_for):
 
 
 def test_a_class_opens_from_an_adopted_plan_line(world, client_for):
-    plan = TrainingPlanFactory(orgunit=world.province, status="adopted", adopted_on=days_ago(60))
+    plan = TrainingPlanFactory(orgunit=world.region_a, status="adopted", adopted_on=days_ago(60))
     line = PlannedCourseFactory(plan=plan, course=course("dien-tam-do"), group=world.region_a, provider="BVĐK tỉnh")
     client = client_for(world.region_manager)
     form = client.get(reverse("training:class_create"), {"line": line.pk})
@@ -315,6 +315,39 @@ def test_the_unit_of_a_participant_may_withdraw_them(world, people, regional_cla
     assert response.status_code == 302
     enrolment.refresh_from_db()
     assert enrolment.result == EnrolmentResult.WITHDRAWN
+
+
+def enrol_section(response) -> str:
+    return response.text.split('<section id="enrol">')[1].split("</section>")[0]
+
+
+def test_a_full_class_offers_no_enrolment_and_says_it_is_full(world, people, client_for):
+    training_class = TrainingClassFactory(
+        orgunit=world.region_a, code="DTD-1-CHO", capacity=1, starts_on=days_ago(2), ends_on=days_ago(-2)
+    )
+    enrolment = enrolled(training_class, people["binh"])
+    client = client_for(world.region_manager)  # who could enrol Hà were there a place
+    page = client.get(detail(training_class))
+    assert page.context["places_left"] == 0 and page.context["candidates"] == []
+    section = enrol_section(page)
+    assert 'id="class-full"' in section and page.context["full"] in section
+    assert "Nguyễn Thu Hà" not in section and reverse("training:enrol", args=[training_class.pk]) not in section
+    enrol_page = client.get(reverse("training:enrol", args=[training_class.pk]), {"q": "nguyen thu"})
+    assert enrol_page.context["candidates"] == [] and 'id="class-full"' in enrol_page.text
+    assert "Nguyễn Thu Hà" not in enrol_page.text and 'name="q"' not in enrol_page.text
+    matches = client.get(
+        reverse("training:enrol", args=[training_class.pk]),
+        {"q": "nguyen thu"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="enrol-candidates",
+    )
+    assert 'id="class-full"' in matches.text and "Nguyễn Thu Hà" not in matches.text
+    # A participant withdrawn frees the place: Hà may be enrolled again.
+    services.enrolment_withdraw(user=world.region_manager, enrolment=enrolment)
+    page = client.get(detail(training_class))
+    assert page.context["places_left"] == 1 and not page.context["full"]
+    section = enrol_section(page)
+    assert 'id="class-full"' not in section and "Nguyễn Thu Hà" in section
 
 
 # --- results -------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -36,7 +37,8 @@ from ytcs.training.models import (
     TrainingPlan,
 )
 from ytcs.training.needs import training_year_default
-from ytcs.workforce.models import Certificate, Competency
+from ytcs.workforce.models import Certificate, Competency, MoveKind, Staff, StaffStatus
+from ytcs.workforce.services import staff_move
 
 pytestmark = pytest.mark.django_db
 
@@ -339,6 +341,74 @@ def test_a_line_is_removed_from_a_draft_plan(plan, line, world, client_for):
     assert not plan.lines.exists()
 
 
+@pytest.fixture
+def adopted_line(world):
+    """An ECG line for region A's units on the adopted provincial plan."""
+    plan = TrainingPlanFactory(
+        orgunit=world.province, year=2026, status=PlanStatus.ADOPTED, adopted_on=today() - datetime.timedelta(days=30)
+    )
+    return PlannedCourseFactory(plan=plan, course=course("dien-tam-do"), group=world.region_a, classes=2)
+
+
+def open_class_href(response) -> str | None:
+    found = re.search(r'<a role="button" id="open-class" href="([^"]+)"', response.text)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_a_class_is_opened_from_the_line_of_an_adopted_plan(adopted_line, world, client_for):
+    client = client_for(world.region_manager)
+    page = client.get(reverse("training:line_detail", args=[adopted_line.pk]))
+    assert page.context["classes"] == []
+    href = open_class_href(page)
+    assert href == f"{reverse('training:class_create')}?line={adopted_line.pk}"
+    form = client.get(href)
+    assert form.status_code == 200
+    assert re.search(rf'<input type="hidden" name="line" value="{adopted_line.pk}"', form.text)
+
+
+def test_the_open_class_button_is_for_those_who_may_change_a_unit_of_the_lines_branch(adopted_line, world, client_for):
+    shown = {
+        persona: open_class_href(
+            client_for(getattr(world, persona)).get(reverse("training:line_detail", args=[adopted_line.pk]))
+        )
+        is not None
+        for persona in ("province_admin", "region_manager", "station_head", "viewer", "province_viewer", "outsider")
+    }
+    assert shown == {
+        "province_admin": True,
+        "region_manager": True,
+        "station_head": True,  # A1 lies under the line's region: it may run a class for it
+        "viewer": False,
+        "province_viewer": False,
+        "outsider": False,  # region B reads the provincial plan, a line of region A is not its to run
+    }
+
+
+def test_a_draft_line_offers_no_class(line, world, client_for):
+    page = client_for(world.region_manager).get(reverse("training:line_detail", args=[line.pk]))
+    assert page.status_code == 200 and open_class_href(page) is None
+
+
+def test_the_line_page_lists_the_classes_opened_for_the_line(adopted_line, world, client_for):
+    start = today() + datetime.timedelta(days=10)
+    dates = {"starts_on": start, "ends_on": start + datetime.timedelta(days=4)}
+    ecg = course("dien-tam-do")
+    services.class_create(
+        user=world.region_manager, orgunit=world.region_a, course=ecg, code="DTD-KH-01", line=adopted_line, **dates
+    )
+    other = PlannedCourseFactory(plan=adopted_line.plan, course=ecg, group=world.region_b)
+    services.class_create(user=world.outsider, orgunit=world.region_b, course=ecg, code="DTD-KH-B", line=other, **dates)
+    TrainingClassFactory(orgunit=world.region_a, course=ecg, code="DTD-NGOAI")  # not from the plan
+    for persona in ("region_manager", "station_head", "province_admin"):
+        page = client_for(getattr(world, persona)).get(reverse("training:line_detail", args=[adopted_line.pk]))
+        assert [c.code for c in page.context["classes"]] == ["DTD-KH-01"], persona
+        table = page.text.split('id="line-classes"')[1].split("</table>")[0]
+        assert "DTD-KH-01" in table and "DTD-KH-B" not in table and "DTD-NGOAI" not in table
+    # A unit that cannot see the class does not get it listed.
+    page = client_for(world.outsider).get(reverse("training:line_detail", args=[adopted_line.pk]))
+    assert page.context["classes"] == []
+
+
 # ---------------------------------------------------------------------------------------------------- seats, trainees
 
 
@@ -457,6 +527,56 @@ def test_a_station_reading_the_provincial_plan_sees_only_its_own_trainees(people
         row[4] for row in load_workbook(io.BytesIO(content))["Học viên dự kiến"].iter_rows(min_row=2, values_only=True)
     ]
     assert names == ["Nguyễn Thu Hà"]
+
+
+def export_names(client, plan) -> list[tuple[str, str]]:
+    """(unit recorded on the plan, name) of the people on the export's trainee sheet."""
+    content = client.get(reverse("training:plan_export", args=[plan.pk])).content
+    sheet = load_workbook(io.BytesIO(content))["Học viên dự kiến"]
+    return [(row[2], row[4]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_a_person_who_moved_away_leaves_the_stations_export_of_the_provincial_plan(people, world, client_for):
+    """The export names the people the reader may see now, not those of the unit recorded when the plan was drawn."""
+    plan = TrainingPlanFactory(orgunit=world.province, year=2027)
+    line = PlannedCourseFactory(plan=plan, course=course("cme-co-so"), group=world.province)
+    services.trainee_add(user=world.province_admin, line=line, staff=people["ha"])
+    assert export_names(client_for(world.station_head), plan) == [("A1", "Nguyễn Thu Hà")]
+    staff_move(
+        user=world.province_admin, staff=people["ha"], to_unit=world.station_b1, kind=MoveKind.TRANSFER, on=today()
+    )
+    assert line.trainees.get().orgunit == world.station_a1  # the plan still records A1
+    assert export_names(client_for(world.station_head), plan) == []
+    assert export_names(client_for(world.region_manager), plan) == []
+    assert export_names(client_for(world.outsider), plan) == [("A1", "Nguyễn Thu Hà")]  # B1's manager now sees her
+    assert export_names(client_for(world.province_admin), plan) == [("A1", "Nguyễn Thu Hà")]
+
+
+def test_a_person_who_left_stays_on_the_export_of_those_who_see_their_record(people, world, client_for):
+    plan = TrainingPlanFactory(orgunit=world.region_a, year=2027)
+    line = PlannedCourseFactory(plan=plan, course=course("cme-co-so"), group=world.region_a)
+    services.trainee_add(user=world.region_manager, line=line, staff=people["ha"])
+    Staff.objects.filter(pk=people["ha"].pk).update(status=StaffStatus.LEFT)
+    assert export_names(client_for(world.station_head), plan) == [("A1", "Nguyễn Thu Hà")]
+
+
+def test_the_plan_export_query_count_does_not_grow_with_lines(people, world, client_for):
+    plan = TrainingPlanFactory(orgunit=world.province, year=2027)
+    client = client_for(world.station_head)
+
+    def add_line(code: str) -> None:
+        line = PlannedCourseFactory(plan=plan, course=course(code), group=world.province)
+        services.trainee_add(user=world.province_admin, line=line, staff=people["ha"])
+        services.trainee_add(user=world.province_admin, line=line, staff=people["minh"])
+
+    add_line("cme-co-so")
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("training:plan_export", args=[plan.pk]))
+    for code in ("dien-tam-do", "cap-cuu-co-ban"):
+        add_line(code)
+    with CaptureQueriesContext(connection) as three:
+        assert export_names(client, plan) == [("A1", "Nguyễn Thu Hà")] * 3
+    assert len(three) <= len(one) + 1  # the second call also reads the workbook: no query per line
 
 
 # ---------------------------------------------------------------------------------------------------- export
