@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from ytcs.core.models import AuditedModel, UnitScopedModel
 from ytcs.core.querysets import RestrictedQuerySet
 from ytcs.orgunits.models import OrgUnitKind
-from ytcs.workforce.models import CatalogueEntry, Competency, Qualification, Staff, Title, national_id_validator
+from ytcs.workforce.models import (
+    CME_CREDITS_PER_DAY_MAX,
+    CatalogueEntry,
+    Competency,
+    Qualification,
+    Staff,
+    Title,
+    national_id_validator,
+)
 
 MONEY = {"max_digits": 15, "decimal_places": 0, "validators": [MinValueValidator(0)]}
 """Amounts in đồng: whole numbers, up to 10¹⁵."""
@@ -317,6 +325,9 @@ class ClassStatus(models.TextChoices):
 class TrainingClass(UnitScopedModel):
     """A class (lớp đào tạo) of a course run by a unit; its participants come from that unit's subtree.
 
+    Passing gives the class's credit hours and/or certificate; a class of a specialist or management course may
+    give neither (its completion is then the record of who finished).
+
     Classes of a unit are visible below it, so a station head sees the provincial classes to enrol staff in.
     """
 
@@ -387,8 +398,16 @@ class TrainingClass(UnitScopedModel):
         errors: dict[str, list] = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = [_("The end date must be on or after the start date.")]
-        if not self.credits and not self.competency_id:
+        gives_something = self.course_id and self.course.kind in (CourseKind.CONTINUING, CourseKind.CERTIFICATE)
+        if gives_something and not self.credits and not self.competency_id:
             errors["credits"] = [_("Passing a class gives credit hours, a certificate or both: give at least one.")]
+        if self.credits and self.starts_on and self.ends_on and self.ends_on >= self.starts_on:
+            days = (self.ends_on - self.starts_on).days + 1
+            if self.credits > CME_CREDITS_PER_DAY_MAX * days:
+                errors["credits"] = [
+                    _("At most %(n)d credit hours a day: %(max)d for these dates.")
+                    % {"n": CME_CREDITS_PER_DAY_MAX, "max": CME_CREDITS_PER_DAY_MAX * days}
+                ]
         if self.status == ClassStatus.COMPLETED and not self.completed_on:
             errors["completed_on"] = [_("Give the date the class was completed.")]
         if self.completed_on and self.starts_on and self.completed_on < self.starts_on:

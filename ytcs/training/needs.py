@@ -22,7 +22,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from ytcs.core.querysets import VIEW, subtree_q
@@ -163,16 +177,34 @@ def people_needs(*, user: Any, root: OrgUnit, norm: StaffingNorm, on: datetime.d
         )
     else:
         year_end = datetime.date(year, 12, 31)
-        # The window that ends with the plan year: hours earned before it no longer count at renewal.
-        start = rule.window_start(year_end)
         expiring = Licence.objects.filter(
             valid_licence_q(on), staff=OuterRef("pk"), valid_until__isnull=False, valid_until__lte=year_end
         )
-        people = people.annotate(
-            expires_on=Subquery(expiring.order_by("valid_until").values("valid_until")[:1]),
-            credits=cme_credits_subquery(start, on),
-            required=Value(rule.credits),
-        ).filter(expires_on__isnull=False)
+        # The hours that count at renewal are those of the window that ends when the licence does. Each person's
+        # window starts `years` × 365 days + one leap day before their expiry (a day early when the window
+        # holds two 29 Februaries), computed in the database.
+        window = datetime.timedelta(days=rule.years * 365 + 1)
+        in_window = (
+            CmeActivity.objects.filter(
+                staff=OuterRef("pk"),
+                ended_on__gt=ExpressionWrapper(OuterRef("expires_on") - window, output_field=DateField()),
+                ended_on__lte=on,
+            )
+            .order_by()
+            .values("staff")
+            .annotate(total=Sum("credits"))
+            .values("total")
+        )
+        people = (
+            people.annotate(expires_on=Subquery(expiring.order_by("valid_until").values("valid_until")[:1]))
+            .filter(expires_on__isnull=False)
+            .annotate(
+                credits=Coalesce(
+                    Subquery(in_window), Value(Decimal(0)), output_field=DecimalField(max_digits=8, decimal_places=1)
+                ),
+                required=Value(rule.credits),
+            )
+        )
     return people.filter(credits__lt=rule.credits).select_related("orgunit", "title").order_by("orgunit__path", "pk")
 
 
@@ -290,6 +322,9 @@ def candidates(norm: StaffingNorm, unit_ids: list[int], on: datetime.date) -> di
         people = people.exclude(
             Exists(Certificate.objects.filter(valid_certificate_q(norm.competency_id, on), staff=OuterRef("pk")))
         )
+    elif norm.kind == NormKind.TITLE:
+        # Those who already hold a title that counts do not need the course that gives it.
+        people = people.exclude(title_id__in=_title_ids(norm.titles.all()))
     # Someone already away on sponsored training is not sent again.
     people = people.exclude(Exists(Sponsorship.objects.filter(staff=OuterRef("pk"), status=SponsorshipStatus.STUDYING)))
     result: dict[int, list[int]] = defaultdict(list)

@@ -118,13 +118,18 @@ def plan_get_for_change(*, user: Any, pk: Any) -> TrainingPlan:
 
 def plan_lines(*, plan: TrainingPlan) -> QuerySet[PlannedCourse]:
     """The lines of a visible plan with plan-vs-done counts: seats, named people, classes, enrolled, passed."""
-    enrolments = Enrolment.objects.filter(training_class__line=OuterRef("pk")).exclude(result=EnrolmentResult.WITHDRAWN)
+    # Cancelled classes and withdrawn participants count for nothing (as in the plan-vs-done report).
+    enrolments = Enrolment.objects.filter(training_class__line=OuterRef("pk")).exclude(
+        Q(result=EnrolmentResult.WITHDRAWN) | Q(training_class__status=ClassStatus.CANCELLED)
+    )
     return (
         plan.lines.select_related("course", "group")
         .annotate(
             seat_count=_sum(PlannedSeat.objects.filter(line=OuterRef("pk")), "line", "seats"),
             named_count=_count(PlannedTrainee.objects.filter(line=OuterRef("pk")), "line"),
-            class_count=_count(TrainingClass.objects.filter(line=OuterRef("pk")), "line"),
+            class_count=_count(
+                TrainingClass.objects.filter(line=OuterRef("pk")).exclude(status=ClassStatus.CANCELLED), "line"
+            ),
             enrolled_count=_count(enrolments, "training_class__line"),
             passed_count=_count(
                 enrolments.filter(result=EnrolmentResult.PASSED, training_class__status=ClassStatus.COMPLETED),
@@ -148,17 +153,29 @@ def line_seats(*, line: PlannedCourse) -> QuerySet[PlannedSeat]:
     return line.seats.select_related("orgunit").order_by("orgunit__path")
 
 
+def visible_trainees(*, user: Any) -> QuerySet[PlannedTrainee]:
+    """Named people of any plan whose record the viewer may see now, wherever they work today (a provincial plan
+    is open to every station, the names of other units' staff are not); for prefetching a plan's lines."""
+    return (
+        PlannedTrainee.objects.filter(staff__in=Staff.objects.restrict(user, VIEW).values("pk"))
+        .select_related("staff", "staff__title", "orgunit", "norm")
+        .order_by("orgunit__path", "staff__full_name")
+    )
+
+
 def line_trainees(*, line: PlannedCourse, user: Any = None) -> QuerySet[PlannedTrainee]:
-    """The people named on a line; given the viewer, only those whose record they may see (a provincial plan is
-    open to every station, the names of other units' staff are not)."""
-    qs = line.trainees.select_related("staff", "staff__title", "orgunit", "norm")
+    """The people named on a line; given the viewer, only those whose record they may see (`visible_trainees`)."""
     if user is not None:
-        qs = qs.filter(staff__in=Staff.objects.restrict(user, VIEW).values("pk"))
-    return qs.order_by("orgunit__path", "staff__full_name")
+        return visible_trainees(user=user).filter(line=line)
+    return line.trainees.select_related("staff", "staff__title", "orgunit", "norm").order_by(
+        "orgunit__path", "staff__full_name"
+    )
 
 
 def trainee_get(*, user: Any, pk: Any) -> PlannedTrainee:
-    return _get(PlannedTrainee.objects.restrict(user, VIEW).select_related("line__plan__orgunit", "staff"), pk)
+    """A named person on a visible plan, 404 unless the viewer may also see the person."""
+    qs = PlannedTrainee.objects.restrict(user, VIEW).filter(staff__in=Staff.objects.restrict(user, VIEW).values("pk"))
+    return _get(qs.select_related("line__plan__orgunit", "staff"), pk)
 
 
 # ---------------------------------------------------------------------------------------------------- classes
@@ -170,7 +187,7 @@ def class_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     ignored). Annotated with the
     number of participants and of those who passed."""
     filters = filters or {}
-    qs = TrainingClass.objects.restrict(user, VIEW).select_related("orgunit", "course", "competency")
+    qs = TrainingClass.objects.restrict(user, VIEW).select_related("orgunit", "course", "competency", "line")
     if filters.get("year"):
         qs = qs.filter(starts_on__year=filters["year"])
     if filters.get("status"):
@@ -220,14 +237,18 @@ def enrolment_get(*, user: Any, pk: Any) -> Enrolment:
 
 
 def enrollable_staff(*, user: Any, training_class: TrainingClass, q: str = "") -> QuerySet[Staff]:
-    """Working people the user may enrol in a class: in their write scope and under the organising unit,
-    not already enrolled."""
+    """Working people the user may enrol in a class: in their write scope and under the organising unit, of the
+    course's target titles when it names any, not already enrolled."""
     qs = (
         Staff.objects.restrict(user, CHANGE)
         .filter(subtree_q("orgunit__path", training_class.orgunit.path), status=StaffStatus.ACTIVE)
         .exclude(pk__in=Enrolment.objects.filter(training_class=training_class).values("staff"))
         .select_related("orgunit", "title")
     )
+    # A course aimed at some titles (ultrasound for doctors and assistant physicians) offers only those.
+    targets = list(training_class.course.target_titles.values_list("pk", flat=True))
+    if targets:
+        qs = qs.filter(title_id__in=targets)
     for token in search_tokens(q):
         qs = qs.filter(search_text__contains=token)
     return qs.order_by("full_name", "pk")

@@ -328,7 +328,12 @@ def _check_line(user: Any, training_class: TrainingClass) -> None:
     if training_class.line_id is None:
         return
     # Read afresh: the caller's copy of the line (and of its plan) may predate the plan's adoption.
-    line = PlannedCourse.objects.restrict(user, VIEW).select_related("plan").filter(pk=training_class.line_id).first()
+    line = (
+        PlannedCourse.objects.restrict(user, VIEW)
+        .select_related("plan__orgunit", "group")
+        .filter(pk=training_class.line_id)
+        .first()
+    )
     if line is None:
         raise ValidationError({"line": _("Unknown plan line.")})
     training_class.line = line
@@ -336,6 +341,15 @@ def _check_line(user: Any, training_class: TrainingClass) -> None:
         raise ValidationError({"line": _("The plan line is for another course.")})
     if line.plan.status != PlanStatus.ADOPTED:
         raise ValidationError({"line": _("Classes are opened from an adopted plan.")})
+    organiser, group = training_class.orgunit.path, line.group.path
+    # The organiser runs the line's classes for its group: the same branch of the tree, above or below the group.
+    if not (group.startswith(organiser) or organiser.startswith(group)):
+        raise ValidationError(
+            {
+                "line": _("This plan line is for the units of %(group)s, not those of %(unit)s.")
+                % {"group": line.group.name, "unit": training_class.orgunit.name}
+            }
+        )
 
 
 def class_search_text(training_class: TrainingClass) -> str:
@@ -382,8 +396,10 @@ def class_create(
     _check_line(user, training_class)
     training_class.search_text = class_search_text(training_class)
     save_audited(user=user, instance=training_class)
-    if training_class.line_id and training_class.line.status == LineStatus.PLANNED:
-        line = training_class.line
+    line = training_class.line
+    # The first class of a planned line sets it in progress, when the user may change the plan (otherwise the
+    # plan's owner follows the line's status: a region runs the province's line, it does not edit the plan).
+    if line is not None and line.status == LineStatus.PLANNED and in_scope(user, line.plan.orgunit.path, CHANGE):
         line.status = LineStatus.IN_PROGRESS
         save_audited(user=user, instance=line, recheck_scope=False)
     return training_class
@@ -403,8 +419,11 @@ def _lock_class(user: Any, training_class: TrainingClass, *, scheduled: bool = T
 def class_update(*, user: Any, training_class: TrainingClass, **fields: Any) -> TrainingClass:
     """Change a scheduled class (dates, place, what passing gives...)."""
     training_class = _lock_class(user, training_class)
+    line_before = training_class.line_id
     _apply(training_class, CLASS_FIELDS, fields)
-    _check_line(user, training_class)
+    # A line is checked when it is set or changed: a class of a plan closed since keeps its link.
+    if training_class.line_id != line_before:
+        _check_line(user, training_class)
     days = (training_class.ends_on - training_class.starts_on).days + 1
     if training_class.enrolments.filter(days_attended__gt=days).exists():
         raise ValidationError({"ends_on": _("Some participants attended more days than the new dates hold.")})
@@ -500,6 +519,10 @@ def enrolment_record(
         raise ValidationError({"result": _("Unknown result.")})
     if result == EnrolmentResult.PASSED and timezone.localdate() < training_class.starts_on:
         raise ValidationError({"result": _("The class has not started yet.")})
+    if enrolment.result == EnrolmentResult.WITHDRAWN and result != EnrolmentResult.WITHDRAWN:
+        taken = training_class.enrolments.exclude(result=EnrolmentResult.WITHDRAWN).count()
+        if taken >= training_class.capacity:
+            raise ValidationError({"result": _("The class is full (%(n)d places).") % {"n": training_class.capacity}})
     enrolment.result, enrolment.days_attended, enrolment.score = result, days_attended, score
     enrolment.note = note.strip()
     save_audited(user=user, instance=enrolment, recheck_scope=False)

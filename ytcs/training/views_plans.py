@@ -45,7 +45,7 @@ from ytcs.training.forms_plans import (
     SeatForm,
     TraineeAddForm,
 )
-from ytcs.training.models import NormKind, PlannedTrainee, PlanStatus, StaffingNorm, TrainingPlan
+from ytcs.training.models import NormKind, PlanStatus, StaffingNorm, TrainingPlan
 from ytcs.workforce.catalogue_services import can_manage_catalogues
 from ytcs.workforce.selectors import staff_list
 
@@ -316,23 +316,11 @@ def plan_delete_view(request, pk: int):
     return redirect("training:plan_list")
 
 
-def _visible_trainees(user: Any) -> QuerySet[PlannedTrainee]:
-    """The rule of `selectors.line_trainees` for a whole plan at once: the people named whose record the viewer
-    may see now (where they work today, not the unit recorded when the plan was drawn)."""
-    # The rows are limited by the staff selector (PlannedTrainee's own restriction follows the unit recorded on the
-    # plan). To move into the selectors as a plan-wide `line_trainees` when that module is next opened.
-    return (
-        PlannedTrainee._default_manager.filter(staff__in=staff_list(user=user, filters={"status": "all"}).values("pk"))
-        .select_related("staff", "staff__title", "orgunit", "norm")
-        .order_by("orgunit__path", "staff__full_name")
-    )
-
-
 @login_required
 def plan_export_view(request, pk: int):
     plan = selectors.plan_get(user=request.user, pk=pk)
     lines = selectors.plan_lines(plan=plan).prefetch_related(
-        "seats__orgunit", Prefetch("trainees", queryset=_visible_trainees(request.user))
+        "seats__orgunit", Prefetch("trainees", queryset=selectors.visible_trainees(user=request.user))
     )
     content = plan_workbook(plan=plan, lines=list(lines))
     return xlsx_response(content, f"ke-hoach-dao-tao-{plan.year}-{plan.pk}.xlsx")

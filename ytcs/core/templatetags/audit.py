@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -33,6 +34,13 @@ def _display(field: models.Field | None, value: Any) -> Any:
     return value
 
 
+# Entries written by services for events that are not a field (record_change): their label.
+EVENT_LABELS = {
+    "proposed": gettext_lazy("Proposed from the needs analysis"),
+    "reopened": gettext_lazy("Reopened (completed on → reason)"),
+}
+
+
 @register.filter
 def audit_rows(entry) -> list[tuple[str, object, object]]:
     model = entry.content_type.model_class()
@@ -42,6 +50,6 @@ def audit_rows(entry) -> list[tuple[str, object, object]]:
             field = model._meta.get_field(name) if model else None
         except FieldDoesNotExist:
             field = None
-        label = str(field.verbose_name) if field is not None else name
+        label = str(field.verbose_name) if field is not None else str(EVENT_LABELS.get(name, name))
         rows.append((label[:1].upper() + label[1:], _display(field, before), _display(field, after)))
     return rows

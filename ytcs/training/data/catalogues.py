@@ -119,7 +119,10 @@ COURSES = [
 ]
 
 PROJECT_NORM = f"Yêu cầu dự án YTCS (định mức tối thiểu của trạm y tế); văn bản quy định: {UNCONFIRMED}"
-STAFFING_TEXT = "Thông tư liên tịch 08/2007/TTLT-BYT-BNV (định mức biên chế) hoặc Thông tư 43/2025/TT-BYT"
+STAFFING_TEXT = (
+    "Thông tư liên tịch 08/2007/TTLT-BYT-BNV (định mức biên chế) hoặc Thông tư 43/2025/TT-BYT; "
+    f"yêu cầu dự án YTCS (định mức tối thiểu của trạm y tế); văn bản quy định: {UNCONFIRMED}"
+)
 
 # code, name, kind, unit kind, title codes, competency code, minimum, course code, candidate title codes,
 # source, confirmed, display order
@@ -148,7 +151,7 @@ NORMS = [
         1,
         None,
         [],
-        f"{STAFFING_TEXT}: {UNCONFIRMED}; {PROJECT_NORM}",
+        STAFFING_TEXT,
         False,
         20,
     ),
@@ -162,7 +165,7 @@ NORMS = [
         1,
         None,
         [],
-        f"{STAFFING_TEXT}: {UNCONFIRMED}; {PROJECT_NORM}",
+        STAFFING_TEXT,
         False,
         30,
     ),

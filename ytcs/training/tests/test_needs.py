@@ -160,3 +160,34 @@ def test_group_of_is_the_child_of_the_root_holding_the_unit(world):
     assert needs.group_of(world.station_b1.path, world.region_b) == world.region_b.pk
     assert needs.group_of(world.province.path, world.province) == world.province.pk
     assert needs.classes_needed(61, 30) == 3 and needs.classes_needed(0, 30) == 1
+
+
+def test_the_hours_for_a_renewal_are_counted_in_the_window_that_ends_with_the_licence(world):
+    person = StaffFactory(orgunit=world.station_a1)
+    Licence.objects.create(staff=person, number="1", issuer="SYT", issued_on=D(2022, 6, 1), valid_until=D(2027, 5, 31))
+    # 120 hours ending in December 2022: inside the five years before 31/05/2027, outside those before 31/12/2027.
+    CmeActivity.objects.create(
+        staff=person, name="CME", started_on=D(2022, 12, 1), ended_on=D(2022, 12, 12), credits=120
+    )
+    people = needs.people_needs(
+        user=world.province_admin, root=world.province, norm=norm("gia-han-giay-phep"), on=TODAY, year=2027
+    )
+    assert not people.exists()
+    CmeActivity.objects.filter(staff=person).update(started_on=D(2022, 5, 1), ended_on=D(2022, 5, 12))
+    assert [p.pk for p in people.all()] == [person.pk]
+
+
+def test_a_title_norm_with_a_course_never_proposes_someone_who_already_holds_the_title(world):
+    from ytcs.training import catalogue_services
+
+    nurses = norm("tram-co-dieu-duong")
+    catalogue_services.norm_save(user=world.province_admin, norm=nurses, minimum=2, course=course("cap-cuu-co-ban"))
+    StaffFactory(orgunit=world.station_a1, title=title("dieu-duong"))
+    assistant = StaffFactory(orgunit=world.station_a1, title=title("y-si"))
+    # Without a list of who may be trained, nobody: the gap is left to recruitment.
+    assert needs.candidates(norm("tram-co-dieu-duong"), [world.station_a1.pk], TODAY) == {}
+    catalogue_services.norm_save(
+        user=world.province_admin, norm=nurses, candidate_titles=[title("dieu-duong"), title("y-si")]
+    )
+    people = needs.candidates(norm("tram-co-dieu-duong"), [world.station_a1.pk], TODAY)
+    assert people[world.station_a1.pk] == [assistant.pk]

@@ -93,3 +93,42 @@ def test_sponsorship_states_as_of_a_date_and_the_totals(world):
     assert (totals["total"], totals["studying"], totals["overdue"], totals["fulfilled"]) == (3, 2, 1, 1)
     upcoming = selectors.upcoming_returns(user=world.region_manager, on=TODAY)
     assert [s.pk for s in upcoming] == [overdue.pk, studying.pk]
+
+
+def test_a_named_person_out_of_sight_answers_404_even_on_a_visible_plan(world):
+    from django.http import Http404
+
+    from ytcs.core.testing.factories import PlannedCourseFactory
+    from ytcs.training import services
+
+    plan = TrainingPlanFactory(orgunit=world.province)
+    line = PlannedCourseFactory(plan=plan, group=world.province)
+    services.trainee_add(user=world.province_admin, line=line, staff=StaffFactory(orgunit=world.station_b1))
+    trainee = line.trainees.get()
+    assert selectors.trainee_get(user=world.province_admin, pk=trainee.pk) == trainee
+    with pytest.raises(Http404):
+        selectors.trainee_get(user=world.station_head, pk=trainee.pk)
+    assert not selectors.line_trainees(line=line, user=world.station_head).exists()
+
+
+def test_plan_lines_leave_out_cancelled_classes_and_withdrawn_people(world):
+    from ytcs.core.testing.factories import PlannedCourseFactory
+
+    plan = TrainingPlanFactory(orgunit=world.province)
+    line = PlannedCourseFactory(plan=plan, group=world.region_a)
+    kept = TrainingClassFactory(orgunit=world.region_a, line=line)
+    EnrolmentFactory(training_class=kept, staff=StaffFactory(orgunit=world.station_a1))
+    EnrolmentFactory(training_class=kept, staff=StaffFactory(orgunit=world.station_a1), result="withdrawn")
+    cancelled = TrainingClassFactory(orgunit=world.region_a, line=line, status="cancelled")
+    EnrolmentFactory(training_class=cancelled, staff=StaffFactory(orgunit=world.station_a2))
+    row = selectors.plan_lines(plan=plan).get()
+    assert (row.class_count, row.enrolled_count) == (1, 1)
+
+
+def test_a_course_for_some_titles_offers_only_people_of_those_titles(world):
+    from ytcs.core.testing.factories import course, title
+
+    training_class = TrainingClassFactory(orgunit=world.region_a, course=course("sieu-am-tong-quat"))
+    doctor = StaffFactory(orgunit=world.station_a1, title=title("bac-si"))
+    StaffFactory(orgunit=world.station_a1, title=title("y-te-thon-ban"))
+    assert list(selectors.enrollable_staff(user=world.station_head, training_class=training_class)) == [doctor]

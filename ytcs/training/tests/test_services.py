@@ -492,3 +492,49 @@ def test_a_proposed_plan_names_the_people_to_train_per_region(world):
     assert AuditEntry.objects.filter(object_id=str(plan.pk), changes__has_key="proposed").exists()
     with pytest.raises(PermissionDenied):
         services.plan_propose(user=world.region_manager, orgunit=world.province, year=2027, on=TODAY)
+
+
+def test_a_class_runs_a_line_only_for_its_group_and_a_reader_of_the_plan_leaves_its_status(world):
+    plan = TrainingPlanFactory(orgunit=world.province)
+    line_b = PlannedCourseFactory(plan=plan, group=world.region_b, course=course("dien-tam-do"))
+    line_a = PlannedCourseFactory(plan=plan, group=world.region_a, course=course("dien-tam-do"))
+    services.plan_adopt(user=world.province_admin, plan=plan, on=TODAY)
+    with pytest.raises(ValidationError) as error:
+        _class(world, line=line_b)  # region A's manager, region B's line
+    assert "line" in error.value.message_dict
+    training_class = _class(world, line=line_a)
+    line_a.refresh_from_db()
+    assert training_class.line == line_a and line_a.status == LineStatus.PLANNED  # the province sets it
+
+
+def test_a_class_of_a_plan_closed_since_can_still_be_corrected(world):
+    plan = TrainingPlanFactory(orgunit=world.province)
+    line = PlannedCourseFactory(plan=plan, group=world.region_a, course=course("dien-tam-do"))
+    services.plan_adopt(user=world.province_admin, plan=plan, on=TODAY)
+    training_class = _class(world, user=world.province_admin, orgunit=world.province, line=line)
+    services.plan_close(user=world.province_admin, plan=plan)
+    services.class_update(user=world.province_admin, training_class=training_class, location="Hội trường Sở")
+    training_class.refresh_from_db()
+    assert training_class.location == "Hội trường Sở"
+
+
+def test_a_class_cannot_promise_more_hours_than_its_days_hold(world):
+    with pytest.raises(ValidationError) as error:
+        _class(world, ends_on=D(2026, 3, 3), credits=Decimal(40))
+    assert "credits" in error.value.message_dict
+    specialist = _class(world, code="LT-1", course=course("lien-thong-bac-si"), ends_on=D(2026, 3, 3))
+    assert specialist.credits is None and specialist.competency is None
+
+
+def test_taking_a_withdrawal_back_respects_the_capacity(world):
+    training_class = _class(world, capacity=1)
+    first = services.enrol(
+        user=world.region_manager, training_class=training_class, staff=StaffFactory(orgunit=world.station_a1)
+    )
+    services.enrolment_withdraw(user=world.region_manager, enrolment=first)
+    services.enrol(
+        user=world.region_manager, training_class=training_class, staff=StaffFactory(orgunit=world.station_a2)
+    )
+    with pytest.raises(ValidationError) as error:
+        services.enrolment_record(user=world.region_manager, enrolment=first, result=EnrolmentResult.ENROLLED)
+    assert "result" in error.value.message_dict
