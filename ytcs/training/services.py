@@ -203,6 +203,14 @@ def trainee_add(*, user: Any, line: PlannedCourse, staff: Staff) -> PlannedTrain
     if staff.status != StaffStatus.ACTIVE:
         raise ValidationError({"staff": _("Only a working person can be proposed for training.")})
     _ensure_in_subtree(staff.orgunit, line.group, "staff")
+    targets = set(line.course.target_titles.values_list("pk", flat=True))
+    if targets and staff.title_id not in targets:
+        raise ValidationError(
+            {
+                "staff": _("%(course)s is not meant for the title %(title)s.")
+                % {"course": line.course, "title": staff.title}
+            }
+        )
     if line.trainees.filter(staff=staff).exists():
         raise ValidationError({"staff": _("%(name)s is already on this line.") % {"name": staff.full_name}})
     trainee = PlannedTrainee(line=line, staff=staff, orgunit=staff.orgunit, reason=NeedReason.CHOSEN)

@@ -538,3 +538,16 @@ def test_taking_a_withdrawal_back_respects_the_capacity(world):
     with pytest.raises(ValidationError) as error:
         services.enrolment_record(user=world.region_manager, enrolment=first, result=EnrolmentResult.ENROLLED)
     assert "result" in error.value.message_dict
+
+
+def test_a_course_for_some_titles_takes_only_people_of_those_titles_on_a_line(world):
+    plan = TrainingPlanFactory(orgunit=world.province)
+    line = PlannedCourseFactory(plan=plan, group=world.region_a, course=course("sieu-am-tong-quat"))
+    with pytest.raises(ValidationError) as error:
+        services.trainee_add(
+            user=world.province_admin, line=line, staff=StaffFactory(orgunit=world.station_a1, title=title("ho-sinh"))
+        )
+    assert "staff" in error.value.message_dict
+    services.trainee_add(
+        user=world.province_admin, line=line, staff=StaffFactory(orgunit=world.station_a1, title=title("y-si"))
+    )
