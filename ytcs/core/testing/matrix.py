@@ -47,3 +47,80 @@ def call(client, endpoint: Endpoint, world: World):
 
 def audit_count() -> int:
     return AuditEntry.objects.count()
+
+
+READ_ONLY = ("viewer", "province_viewer", "data_clerk")
+"""The personas that may read but never write."""
+
+
+def page_matrix(
+    endpoints: list[Endpoint],
+    snapshot: Callable[[], Any],
+    *,
+    forms: list[Endpoint] = (),
+    read_only: tuple[str, ...] = READ_ONLY,
+    check_follow: bool = False,
+) -> dict[str, Callable]:
+    """The persona checks of a page matrix as parametrized tests, for a module to adopt with
+    `globals().update(page_matrix(ENDPOINTS, _snapshot, forms=WRITE_FORMS))`:
+
+    anonymous → login and nothing saved; the allowed persona → success (a write redirects and changes the snapshot;
+    with `check_follow`, the page it lands on shows no error); the out-of-scope persona → 404 and nothing saved;
+    read-only personas → 403 on every write (and on opening a write form) and nothing saved.
+    """
+    import pytest
+
+    @pytest.mark.parametrize("endpoint", endpoints, ids=str)
+    def test_anonymous_is_sent_to_login(endpoint, world, client_for):
+        before = snapshot()
+        response = call(client_for(None), endpoint, world)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("endpoint", endpoints, ids=str)
+    def test_in_scope_persona_succeeds(endpoint, world, client_for):
+        before = snapshot()
+        response = call(client_for(getattr(world, endpoint.allowed)), endpoint, world)
+        assert response.status_code in endpoint.ok, response.content[:500]
+        if endpoint.writes:
+            # A write that succeeds redirects; a form re-shown with errors would answer 200 and save nothing.
+            assert response.status_code == 302, response.content.decode()[:3000]
+            assert snapshot() != before
+            if check_follow:
+                follow = client_for(getattr(world, endpoint.allowed)).get(response["Location"])
+                assert follow.status_code == 200
+                assert b'class="msg msg-error"' not in follow.content, follow.content.decode()[:3000]
+
+    @pytest.mark.parametrize("endpoint", [e for e in endpoints if e.out_of_scope], ids=str)
+    def test_out_of_scope_persona_gets_404_and_nothing_is_saved(endpoint, world, client_for):
+        before = snapshot()
+        response = call(client_for(getattr(world, endpoint.out_of_scope)), endpoint, world)
+        assert response.status_code == 404
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("endpoint", [e for e in endpoints if e.writes and e.read_only], ids=str)
+    def test_read_only_persona_gets_403_on_write_and_nothing_is_saved(endpoint, world, client_for):
+        before = snapshot()
+        for persona in read_only:
+            response = call(client_for(getattr(world, persona)), endpoint, world)
+            assert response.status_code == 403, (persona, response.status_code)
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("endpoint", list(forms), ids=str)
+    def test_read_only_persona_cannot_open_a_form(endpoint, world, client_for):
+        for persona in read_only:
+            response = call(client_for(getattr(world, persona)), endpoint, world)
+            assert response.status_code == 403, (persona, response.status_code)
+
+    tests = {
+        test.__name__: test
+        for test in (
+            test_anonymous_is_sent_to_login,
+            test_in_scope_persona_succeeds,
+            test_out_of_scope_persona_gets_404_and_nothing_is_saved,
+            test_read_only_persona_gets_403_on_write_and_nothing_is_saved,
+        )
+    }
+    if forms:
+        tests[test_read_only_persona_cannot_open_a_form.__name__] = test_read_only_persona_cannot_open_a_form
+    return tests
