@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("ytcs.workforce.api.indicator_urls")),
     path("", include("ytcs.training.api.urls")),
     path("", include("ytcs.training.api.report_urls")),
+    path("", include("ytcs.assessments.api.urls")),
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("workforce/indicators/", include("ytcs.workforce.indicator_urls")),
     path("workforce/", include("ytcs.workforce.urls")),
     path("training/", include("ytcs.training.urls")),
+    path("assessments/", include("ytcs.assessments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

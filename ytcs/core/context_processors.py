@@ -19,6 +19,7 @@ def navigation(request):
         ("workforce:staff_list", _("Workforce")),
         ("workforce_indicators:overview", _("Workforce indicators")),
         ("training:plan_list", _("Training")),
+        ("assessments:assessment_list", _("Assessments")),
     ]
     if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))

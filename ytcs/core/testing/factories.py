@@ -203,3 +203,60 @@ class SponsorshipFactory(factory.django.DjangoModelFactory):
         sponsorship.search_text = sponsorship_search_text(sponsorship)
         sponsorship.save()
         return sponsorship
+
+
+ASSESSMENT_TEST_FRAMEWORK = {
+    "code": "thu-nghiem",
+    "version": "2026",
+    "name": "Bộ tiêu chí thử nghiệm",
+    "source": "Tệp thử nghiệm",
+    "unit_kinds": ["station"],
+    "scoring": "points",
+    "pass_rule": {"total_min": 4, "confirmed": False, "source": "thử"},
+    "criteria": [
+        {
+            "code": "TC2",
+            "name": "Nhân lực y tế",
+            "max_points": 4,
+            "min_points": 2,
+            "items": [
+                {
+                    "code": "TC2.1",
+                    "text": "Trạm có bác sĩ",
+                    "type": "yes_no",
+                    "max_points": 2,
+                    "prefill": "station_has_doctor",
+                },
+                {
+                    "code": "TC2.2",
+                    "text": "Số người có chứng chỉ siêu âm",
+                    "type": "number",
+                    "prefill": "staff_with_competency:sieu-am-tong-quat",
+                    "thresholds": [{"min": 1, "points": 2}],
+                },
+            ],
+        },
+        {
+            "code": "TC3",
+            "name": "Cơ sở hạ tầng",
+            "max_points": 2,
+            "items": [
+                {
+                    "code": "TC3.1",
+                    "text": "Trạm có nước sạch",
+                    "type": "yes_no",
+                    "max_points": 2,
+                    "evidence_required": True,
+                },
+            ],
+        },
+    ],
+}
+"""A small framework for tests: two criteria, a pre-filled yes/no, a pre-filled number, an item needing evidence."""
+
+
+def assessment_framework(user, data=None):
+    """Import the test framework (or `data`) as `user` (a catalogue manager)."""
+    from ytcs.assessments.services import framework_import
+
+    return framework_import(user=user, data=data or ASSESSMENT_TEST_FRAMEWORK)
