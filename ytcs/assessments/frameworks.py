@@ -153,11 +153,12 @@ def _parse_item(
                 _number(choice["points"], f"{where}.choices[{n}].points", errors)
     if row["type"] == ItemType.NUMBER:
         for n, threshold in enumerate(row["thresholds"]):
-            if not isinstance(threshold, dict) or "min" not in threshold or "points" not in threshold:
-                errors.append(_("%(where)s.thresholds[%(n)d]: min and points.") % {"where": where, "n": n})
+            bound = isinstance(threshold, dict) and ("min" in threshold or "max" in threshold)
+            if not bound or "points" not in threshold:
+                errors.append(_("%(where)s.thresholds[%(n)d]: min or max, and points.") % {"where": where, "n": n})
             else:
-                _number(threshold["min"], f"{where}.thresholds[{n}].min", errors)
-                _number(threshold["points"], f"{where}.thresholds[{n}].points", errors)
+                for key in ("min", "max", "points"):
+                    _number(threshold.get(key), f"{where}.thresholds[{n}].{key}", errors)
     if framework.get("scoring") == Scoring.DOMAIN_MEAN and row["type"] != ItemType.YES_NO:
         errors.append(_("%(where)s.type: the items of an index framework are yes/no tracers.") % {"where": where})
     return row

@@ -1,8 +1,9 @@
 """Scoring exactly by a framework's rules, as pure functions of the framework's rules and the answers.
 
 - points: an item scores by its type (yes → its points; points → the value given, up to its maximum; choice → the
-  choice's points; number → the points of the highest threshold reached). A criterion scores the sum of its items,
-  capped at its maximum; the total is the sum of the criteria.
+  choice's points; number → the points of the highest threshold reached, a threshold being a `min` to reach or a
+  `max` not to exceed). An item whose points are unknown (null) is asked but scores nothing. A criterion scores
+  the sum of its items, capped at its maximum; the total is the sum of the criteria.
 - domain_mean (WHO SARA): each criterion is a domain, each item a tracer present or not; a domain scores the % of
   its tracers present and the index is the mean of the domain scores.
 - pass: the total reaches `pass_total_min`, and every criterion reaches its `min_points` (or the framework's
@@ -56,7 +57,8 @@ class ItemRule:
             return max(Decimal(str(c["points"])) for c in self.choices)
         if self.type == "number" and self.thresholds:
             return max(Decimal(str(t["points"])) for t in self.thresholds)
-        return self.max_points if self.max_points is not None else Decimal(1)
+        # Points not known (an unconfirmed framework): the item is asked but scores nothing, never a made-up 1.
+        return self.max_points if self.max_points is not None else Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def item_points(rule: ItemRule, value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if rule.type == "yes_no":
-        return (rule.max_points if rule.max_points is not None else Decimal(1)) if value is True else Decimal(0)
+        return rule.reachable if value is True else Decimal(0)
     if rule.type == "choice":
         for choice in rule.choices:
             if str(choice["code"]) == str(value):
@@ -130,8 +132,15 @@ def item_points(rule: ItemRule, value: Any) -> Decimal | None:
     number = _decimal(value) or Decimal(0)
     if rule.type == "points":
         return min(number, rule.max_points) if rule.max_points is not None else number
-    reached = [Decimal(str(t["points"])) for t in rule.thresholds if number >= Decimal(str(t["min"]))]
+    reached = [Decimal(str(t["points"])) for t in rule.thresholds if _reaches(number, t)]
     return max(reached) if reached else Decimal(0)
+
+
+def _reaches(number: Decimal, threshold: Mapping[str, Any]) -> bool:
+    """A threshold is reached at or above its `min`, or at or below its `max` (lower is better: a stunting rate)."""
+    if threshold.get("min") is not None and number < Decimal(str(threshold["min"])):
+        return False
+    return not (threshold.get("max") is not None and number > Decimal(str(threshold["max"])))
 
 
 @dataclass

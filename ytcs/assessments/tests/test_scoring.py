@@ -180,3 +180,10 @@ def test_the_reasons_read_in_vietnamese_for_a_vietnamese_reader():
     with translation.override("vi"):
         card = score(POINTS_RULE, {"1.1": True, "1.2": 1, "1.3": "c", "2.1": 3, "2.2": True})
     assert card.reasons == ["tổng điểm 9 dưới mức tối thiểu 10"]
+
+
+def test_an_item_whose_points_are_unknown_scores_nothing_and_lower_is_better_thresholds():
+    unknown = ItemRule(code="u", type="yes_no")
+    assert item_points(unknown, True) == 0 and unknown.reachable == 0
+    stunting = ItemRule(code="s", type="number", thresholds=({"max": 24, "points": 1},))
+    assert [item_points(stunting, v) for v in (30, "24", 23.9)] == [0, 1, 1]  # at the limit counts
