@@ -240,3 +240,33 @@ def install(framework_model: Any, criterion_model: Any, item_model: Any, documen
         criterion = criterion_model.objects.create(framework=framework, **{k: v for k, v in c.items() if k != "items"})
         item_model.objects.bulk_create(item_model(criterion=criterion, **i) for i in c["items"] if i)
     return framework
+
+
+def rule_from_document(document: dict[str, Any]):
+    """The scoring rules of a checked framework document (a file), without the database."""
+    from ytcs.assessments.scoring import CriterionRule, FrameworkRule, ItemRule
+
+    return FrameworkRule(
+        scoring=document["scoring"],
+        pass_total_min=document["pass_total_min"],
+        pass_criterion_min_percent=document["pass_criterion_min_percent"],
+        criteria=tuple(
+            CriterionRule(
+                code=c["code"],
+                name=c["name"],
+                max_points=c["max_points"],
+                min_points=c["min_points"],
+                items=tuple(
+                    ItemRule(
+                        code=i["code"],
+                        type=i["type"],
+                        max_points=i["max_points"],
+                        choices=tuple(i["choices"]),
+                        thresholds=tuple(i["thresholds"]),
+                    )
+                    for i in c["items"]
+                ),
+            )
+            for c in document["criteria"]
+        ),
+    )
