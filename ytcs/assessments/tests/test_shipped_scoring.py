@@ -55,7 +55,7 @@ def test_5s_hand_computed_and_at_the_boundaries():
     # With a pass mark of 80% of each S (as a province might set), S1 at exactly 50% fails and at 80% passes.
     strict = FrameworkRule(scoring="points", criteria=rules.criteria, pass_criterion_min_percent=D(80))
     assert score(strict, half_answers := {**answers, "S1.2": 1, "S1.3": 0, "S1.5": False}).failed_criteria == ["S1"]
-    at_80 = {**half_answers, "S1.3": 2, "S1.5": True}  # 1 + 2 + 1 + 1 (S1.2 = 1) = 7 of 8 = 87.5%
+    at_80 = {**half_answers, "S1.3": 2, "S1.5": True}  # 2 + 1 + 2 + 1 + 1 = 7 of 8 = 87.5%
     assert score(strict, at_80).passed is True
     below = {**answers, "S1.1": 1, "S1.2": 1}  # 1 + 1 + 2 + 1 + 1 = 6 of 8 = 75%: below 80, fails
     assert score(strict, below).criteria[0].percent == D(75) and score(strict, below).passed is False
