@@ -254,52 +254,48 @@ def _strip_code(code: str, text: str) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def _row_errors(form: AnswerForm, errors: Mapping[str | None, list[str]]) -> list[str]:
-    """Messages naming the item by its code and the field, e.g. "TC2.1 – Lý do ...: ...", also put on the form."""
+def _messages(form: AnswerForm, errors: Mapping[str | None, list[str]]) -> list[str]:
+    """Messages naming the item by its code and the field, e.g. "TC2.1 – Lý do ...: ..."."""
     code = form.item.code
     found = []
     for field, texts in errors.items():
-        target = field if field in form.fields else None
         label = form.fields[field].label if field in form.fields and field != "value" else ""
         for text in texts:
             text = _strip_code(code, str(text))
             found.append(f"{code} – {label}: {text}" if label else f"{code}: {text}")
-            if target is None or text not in form.errors.get(target, []):
-                form.add_error(target, text)
     return found
 
 
-def _form_errors(form: AnswerForm) -> list[str]:
-    """The form's own errors (already shown at their fields) as messages naming the item and the field."""
-    code = form.item.code
-    found = []
-    for field, texts in form.errors.items():
-        label = form.fields[field].label if field in form.fields and field != "value" else ""
-        found += [f"{code} – {label}: {text}" if label else f"{code}: {text}" for text in texts]
-    return found
+def _service_errors(form: AnswerForm, exc: ValidationError) -> dict[str | None, list[str]]:
+    """A service's errors for one row, also put on the row's form (at their field) so the page shows them there."""
+    errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {None: list(exc.messages)}
+    for field, texts in errors.items():
+        for text in texts:
+            form.add_error(field if field in form.fields else None, _strip_code(form.item.code, str(text)))
+    return errors
 
 
-def _service_errors(exc: ValidationError) -> dict[str | None, list[str]]:
-    return dict(exc.message_dict) if hasattr(exc, "error_dict") else {None: list(exc.messages)}
-
-
-def _save_answers(user: Any, assessment: Assessment, forms: list[AnswerForm]) -> tuple[list[str], set[int]]:
-    """Save every changed answer through the service in one transaction: all of them or none."""
-    errors: list[str] = []
-    bad: set[int] = set()
+def _check_and_save(user: Any, assessment: Assessment, forms: list[AnswerForm]) -> dict[int, list[str]]:
+    """Check every posted row and save the changed ones through the service, in one transaction that is undone
+    when any row is wrong; every wrong row is reported (item pk → messages), not only the first."""
+    found: dict[int, list[str]] = {}
     try:
         with transaction.atomic():
             for form in forms:
-                try:
-                    services.answer_save(user=user, assessment=assessment, item=form.item, **form.service_arguments())
-                except ValidationError as exc:
-                    errors += _row_errors(form, _service_errors(exc))
-                    bad.add(form.item.pk)
-            if errors:
+                if not form.is_valid():
+                    found[form.item.pk] = _messages(form, form.errors)
+                elif form.has_changed():
+                    try:
+                        services.answer_save(
+                            user=user, assessment=assessment, item=form.item, **form.service_arguments()
+                        )
+                    except ValidationError as exc:
+                        found[form.item.pk] = _messages(form, _service_errors(form, exc))
+            if found:
                 raise _Rollback
     except _Rollback:
         pass
-    return errors, bad
+    return found
 
 
 @login_required
@@ -311,16 +307,12 @@ def answer_save_view(request, pk: int):
     forms = _answer_forms(assessment, items, _answers(assessment), request.POST)
     # Only the rows the page showed are posted (a text field is always sent); the others are left as they are.
     submitted = [f for f in forms.values() if f.add_prefix("note") in request.POST]
-    errors: list[str] = []
-    bad: set[int] = set()
     if assessment.status not in EDITABLE:
-        errors.append(_("The assessment was submitted: it can no longer be changed."))
-    for form in submitted:
-        if not form.is_valid():
-            errors += _form_errors(form)
-            bad.add(form.item.pk)
-    if not errors:
-        errors, bad = _save_answers(request.user, assessment, [f for f in submitted if f.has_changed()])
+        errors, bad = [_("The assessment was submitted: it can no longer be changed.")], set()
+    else:
+        found = _check_and_save(request.user, assessment, submitted)
+        errors = [message for item in items for message in found.get(item.pk, [])]
+        bad = set(found)
     if not errors:
         messages.success(request, _("The answers were saved."))
         return redirect(_detail_url(assessment.pk, "scorecard"))
