@@ -10,20 +10,35 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
+from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.utils import translation
 
 from ytcs.accounts.models import RoleAssignment, User
 from ytcs.accounts.services import user_search_text
+from ytcs.assessments.models import Answer, Assessment, Evidence, Framework
+from ytcs.assessments.scoring import rule_from_rows
 from ytcs.core.dates import add_years
+from ytcs.core.demo.assessment_plan import (
+    FRAMEWORKS_USED,
+    DemoAssessments,
+    FrameworkInfo,
+    ItemInfo,
+    Registry,
+    assessment_counts,
+    plan_assessments,
+)
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
 from ytcs.core.demo.training_plan import CourseInfo, DemoTraining, Person, Roster, plan_training, training_counts
 from ytcs.core.demo.workforce_plan import COMPETENCIES_USED, TITLES_USED, WorkforcePlan, plan_workforce
@@ -42,7 +57,7 @@ from ytcs.training.models import (
     TrainingPlan,
 )
 from ytcs.training.services import class_search_text, plan_propose, sponsorship_search_text
-from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, Title
+from ytcs.workforce.models import Certificate, CmeActivity, Competency, Licence, Posting, Staff, StaffStatus, Title
 from ytcs.workforce.rules import cme_rule
 
 DEFAULT_PASSWORD = "ytcs-demo-2025"
@@ -82,6 +97,8 @@ class LoadReport:
     workforce: dict[str, int] = field(default_factory=dict)
     # What training got (`training_plan.training_counts`, and "proposed_lines", "proposed_trainees"); empty if skipped.
     training: dict[str, int] = field(default_factory=dict)
+    # What assessments got (`assessment_plan.assessment_counts`); empty if skipped.
+    assessments: dict[str, int] = field(default_factory=dict)
 
 
 def demo_data_exists() -> bool:
@@ -121,13 +138,26 @@ def demo_reset() -> None:
     stale session cookie would otherwise log in as whichever new user got its old id. Models added later that
     refer to units or users (staff, assessments...) are found through their foreign keys, so they are flushed too.
     """
-    tables = sorted(model._meta.db_table for model in _dependent_models())
+    doomed = _dependent_models()
+    tables = sorted(model._meta.db_table for model in doomed)
     with transaction.atomic():
+        _delete_stored_files(doomed)
         if connection.vendor == "postgresql":
             # TRUNCATE refuses tables whose deferred foreign-key checks are still pending from rows written earlier
             # in the same transaction (a test, a script): run those checks now.
             connection.check_constraints()
         connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables, reset_sequences=True))
+
+
+def _delete_stored_files(models_: Iterable[type[models.Model]]) -> None:
+    """Delete the files the rows about to be flushed keep in storage (evidence of assessments...): nothing would
+    refer to them any more."""
+    for model in models_:
+        for field_ in model._meta.concrete_fields:
+            if isinstance(field_, models.FileField):
+                names = model._base_manager.exclude(**{field_.name: ""}).values_list(field_.name, flat=True)
+                for name in names.iterator():
+                    field_.storage.delete(name)
 
 
 def demo_load(
@@ -140,6 +170,7 @@ def demo_load(
     workforce: bool = True,
     workforce_factor: float | None = None,
     training: bool = True,
+    assessments: bool = True,
 ) -> LoadReport:
     """Plan and insert the demo data set, in one transaction; the registry must be empty (see `demo_reset`).
 
@@ -147,7 +178,9 @@ def demo_load(
     unless given. The same scale, seed, factors and `today` give the same data, ids included after a reset.
     `factor` shrinks the number of stations; `workforce_factor` (default: `factor`) the headcount of every unit
     but stations, for quick tests. `training` (with the workforce only) adds the training year of every province
-    and the draft plan proposed for next year to the demo logins' province (`insert_training`).
+    and the draft plan proposed for next year to the demo logins' province (`insert_training`); `assessments`
+    (with the workforce only) two verified years of assessments of every station and this year's self-assessments
+    (`insert_assessments`).
     The "commit" step is PostgreSQL checking the deferred foreign keys of every row (when the transaction is
     this function's own).
     """
@@ -155,6 +188,7 @@ def demo_load(
     watch = Stopwatch()
     counts: dict[str, int] = {}
     trained: dict[str, int] = {}
+    assessed: dict[str, int] = {}
     with transaction.atomic():
         with watch.step("plan"):
             plan = plan_demo(scale=scale, seed=seed, factor=factor)
@@ -177,6 +211,10 @@ def demo_load(
                 trained = insert_training(plan, pks, today=today)
             with watch.step("proposal"):
                 trained.update(propose_next_year(plan, pks, today=today))
+        if workforce and assessments:
+            # After training: the certificates its classes posted pre-fill this year's answers.
+            with watch.step("assessments"):
+                assessed = insert_assessments(plan, pks, today=today)
         commit_start = time.perf_counter()
     watch.timings["commit"] = time.perf_counter() - commit_start
     return LoadReport(
@@ -188,6 +226,7 @@ def demo_load(
         today=today,
         workforce=counts,
         training=trained,
+        assessments=assessed,
     )
 
 
@@ -648,3 +687,159 @@ def propose_next_year(plan: DemoPlan, pks: dict[str, int], *, today: datetime.da
         "proposed_lines": PlannedCourse.objects.filter(plan=proposed).count(),
         "proposed_trainees": PlannedTrainee.objects.filter(line__plan=proposed).count(),
     }
+
+
+# --- assessments ---
+
+ASSESSMENT_FIELDS = (
+    "id", "orgunit", "framework", "year", "status", "submitted_at", "submitted_by", "verified_at", "verified_by",
+    "comment", "total", "passed", "failed_criteria",
+)  # fmt: skip
+ANSWER_FIELDS = ("assessment", "item", "value", "prefilled_value", "prefill_source", "override_reason", "note")
+ASSESSED_KINDS = (OrgUnitKind.REGIONAL_CENTRE, OrgUnitKind.STATION)
+
+
+def read_frameworks() -> dict[str, FrameworkInfo]:
+    """The latest version in use of each framework the demo assesses against, with its items and scoring rules."""
+    found: dict[str, FrameworkInfo] = {}
+    frameworks = Framework.objects.filter(code__in=FRAMEWORKS_USED, is_active=True).order_by("code", "-version")
+    for framework in frameworks:
+        if framework.code in found:
+            continue
+        criteria = list(framework.criteria.prefetch_related("items").order_by("order"))
+        found[framework.code] = FrameworkInfo(
+            id=framework.pk,
+            code=framework.code,
+            unit_kinds=tuple(framework.unit_kinds or ()),
+            criteria=tuple((c.code, c.name) for c in criteria),
+            items=tuple(
+                ItemInfo(
+                    id=item.pk,
+                    code=item.code,
+                    criterion=criterion.code,
+                    text=item.text,
+                    type=item.type,
+                    max_points=item.max_points,
+                    prefill=item.prefill,
+                    choices=tuple(item.choices or ()),
+                    thresholds=tuple(item.thresholds or ()),
+                )
+                for criterion in criteria
+                for item in criterion.items.all()
+            ),
+            rule=rule_from_rows(framework, criteria),
+        )
+    return found
+
+
+def read_registry(pks: dict[str, int], frameworks: dict[str, FrameworkInfo]) -> Registry:
+    """What pre-fills the answers of regional centres and stations, in three queries (`prefill.registry_fact`
+    asks per unit and item, which nationally would be tens of thousands of queries)."""
+    codes = {pk: code for code, pk in pks.items()}
+    registry = Registry()
+    working = Staff.objects.filter(status=StaffStatus.ACTIVE, orgunit__kind__in=ASSESSED_KINDS).order_by()
+    for unit, is_doctor, count in working.values_list("orgunit_id", "title__counts_as_doctor").annotate(
+        n=models.Count("pk")
+    ):
+        registry.staff[codes[unit]] = registry.staff.get(codes[unit], 0) + count
+        if is_doctor:
+            registry.doctors[codes[unit]] = count
+    held = {
+        item.prefill.split(":", 1)[1]
+        for framework in frameworks.values()
+        for item in framework.items
+        if item.prefill.startswith("staff_with_competency:")
+    }
+    certificates = Certificate.objects.filter(
+        competency__code__in=held, staff__status=StaffStatus.ACTIVE, staff__orgunit__kind__in=ASSESSED_KINDS
+    ).order_by("pk")
+    for unit, competency, issued, expires, staff in certificates.values_list(
+        "staff__orgunit_id", "competency__code", "issued_on", "expires_on", "staff_id"
+    ):
+        registry.certificates.setdefault((codes[unit], competency), []).append((issued, expires, staff))
+    populations = Population.objects.filter(orgunit__kind__in=ASSESSED_KINDS).order_by("orgunit_id", "year")
+    for unit, year, people in populations.values_list("orgunit_id", "year", "population"):
+        registry.populations.setdefault(codes[unit], []).append((year, people))
+    return registry
+
+
+def insert_assessments(plan: DemoPlan, pks: dict[str, int], *, today: datetime.date) -> dict[str, int]:
+    """Plan the assessments (`assessment_plan`) on the registry as loaded and insert them like the workforce:
+    plain rows with given ids, no audit entries. The registry's sources are written in the default language,
+    as the demo's other text."""
+    frameworks = read_frameworks()
+    with translation.override(settings.LANGUAGE_CODE):
+        data = plan_assessments(plan, frameworks, read_registry(pks, frameworks), today=today)
+    with bulk_loading([Assessment, Answer]):
+        ids = write_assessments(data, pks)
+    reset_sequences([Assessment])
+    write_evidence(data, ids)
+    analyze_tables([Assessment, Answer])
+    return assessment_counts(data)
+
+
+def _json(value: object) -> str | None:
+    # As JSONField stores it: None is SQL NULL, anything else JSON text.
+    return None if value is None else json.dumps(value)
+
+
+def write_assessments(data: DemoAssessments, pks: dict[str, int]) -> list[int]:
+    """Insert the assessments and their answers; returns the assessments' ids, in order."""
+    users = dict(User.objects.values_list("username", "id"))
+    moment = connection.ops.adapt_datetimefield_value
+    start = _next_id(Assessment)
+    ids = list(range(start, start + len(data.assessments)))
+    insert_rows(
+        Assessment,
+        ASSESSMENT_FIELDS,
+        (
+            (
+                pk, pks[a.orgunit], a.framework.id, a.year, a.status, moment(a.submitted_at), users.get(a.submitted_by),
+                moment(a.verified_at), users.get(a.verified_by), a.comment, a.total, a.passed,
+                _json(a.failed_criteria),
+            )
+            for pk, a in zip(ids, data.assessments, strict=True)
+        ),
+    )  # fmt: skip
+    insert_rows(
+        Answer,
+        ANSWER_FIELDS,
+        (
+            (
+                pk, answer.item.id, _json(answer.value), _json(answer.prefilled_value), answer.prefill_source,
+                answer.override_reason, answer.note,
+            )
+            for pk, a in zip(ids, data.assessments, strict=True)
+            for answer in a.answers
+        ),
+    )  # fmt: skip
+    return ids
+
+
+def write_evidence(data: DemoAssessments, ids: list[int]) -> None:
+    """The few evidence files, through the file field's storage (under MEDIA_ROOT, named as `evidence_add`
+    names them); their upload time is the planned one, not the time of loading."""
+    users = dict(User.objects.values_list("username", "id"))
+    suffix = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}
+    rows, moments = [], []
+    for pk, spec in zip(ids, data.assessments, strict=True):
+        items = {item.code: item.id for item in spec.framework.items}
+        for evidence in spec.evidence:
+            rows.append(
+                Evidence(
+                    assessment_id=pk,
+                    item_id=items.get(evidence.item) if evidence.item else None,
+                    file=ContentFile(evidence.content, name=f"{pk}{suffix[evidence.content_type]}"),
+                    original_name=evidence.name,
+                    content_type=evidence.content_type,
+                    size=len(evidence.content),
+                    uploaded_by_id=users.get(evidence.uploaded_by),
+                )
+            )
+            moments.append(evidence.uploaded_at)
+    if not rows:
+        return
+    Evidence.objects.bulk_create(rows)  # saves each file to storage (FileField.pre_save), sends no signals
+    for row, uploaded_at in zip(rows, moments, strict=True):
+        row.uploaded_at = uploaded_at
+    Evidence.objects.bulk_update(rows, ["uploaded_at"])

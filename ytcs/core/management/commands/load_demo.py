@@ -59,6 +59,12 @@ class Command(BaseCommand):
             help="no training data (plans, classes, sponsored trainees, next year's proposed plan)",
         )
         parser.add_argument(
+            "--skip-assessments",
+            action="store_true",
+            help="no assessments (two verified years of every station against the national criteria and WHO SARA, "
+            "this year's self-assessments, last year's 5S checklists)",
+        )
+        parser.add_argument(
             "--workforce-factor",
             type=float,
             default=None,
@@ -83,6 +89,7 @@ class Command(BaseCommand):
         today: datetime.date | None,
         skip_workforce: bool,
         skip_training: bool,
+        skip_assessments: bool,
         workforce_factor: float | None,
         **options: Any,
     ):
@@ -118,6 +125,7 @@ class Command(BaseCommand):
             workforce=not skip_workforce,
             workforce_factor=workforce_factor,
             training=not skip_training,
+            assessments=not skip_assessments,
         )
         self._print(report, {**watch.timings, **report.timings})
 
@@ -145,6 +153,16 @@ class Command(BaseCommand):
                 f"{counts['sponsorships']:,} sponsored trainees ({counts['breached']:,} breached); "
                 f"proposed for {report.today.year + 1}: {counts.get('proposed_lines', 0):,} lines, "
                 f"{counts.get('proposed_trainees', 0):,} people."
+            )
+        if report.assessments:
+            counts = report.assessments
+            year = report.today.year
+            self.stdout.write(
+                f"  Assessments: {counts['assessments']:,} ({counts['stations']:,} stations verified for {year - 2} "
+                f"and {year - 1}: {counts['verified']:,} verified; this year's self-assessments: "
+                f"{counts['draft']:,} drafts, {counts['submitted']:,} submitted, {counts['returned']:,} returned), "
+                f"{counts['answers']:,} answers ({counts['overridden']:,} overriding the registry), "
+                f"{counts['evidence']:,} evidence files."
             )
         self.stdout.write("  " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
         self.stdout.write("  Logins: ytcs demo_logins")
