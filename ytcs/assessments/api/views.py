@@ -5,6 +5,7 @@ assessment selectors, every write through a service."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,11 +154,19 @@ def _load_yaml(upload) -> Any:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases, reading dates as the text they are written as (a framework's values are
+    plain JSON values: text, numbers, booleans, lists and mappings)."""
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, _("aliases (*name) are not accepted"), event.start_mark)
         return super().compose_node(parent, index)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+JSON_TYPES = (dict, list, str, int, float, bool, type(None))
 
 
 def _walk(data: Any) -> Iterator[Any]:
@@ -231,13 +240,17 @@ class FrameworkImportApi(_Api, APIView):
             data = _load_yaml(upload)
         else:
             data = request.data
-        if any(isinstance(value, str) and "\x00" in value for value in _walk(data)):
-            raise ValidationError({"document": [_("Null characters are not allowed.")]})
+        for value in _walk(data):
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError({"document": [_("Null characters are not allowed.")]})
+            if not isinstance(value, JSON_TYPES) or (isinstance(value, float) and not math.isfinite(value)):
+                # YAML's binary values, sets, .nan or .inf: nothing a framework holds.
+                raise ValidationError({"document": [_("Unsupported value: %(value)s.") % {"value": str(value)[:40]}]})
         try:
             document = parse_framework(data)
         except FrameworkError as error:
             raise ValidationError({"document": error.errors}) from None
-        except (TypeError, AttributeError, ValueError):
+        except (TypeError, AttributeError, ValueError, ArithmeticError):
             # A list where a mapping belongs, a number where a list belongs...
             raise ValidationError(
                 {"document": [_("The document does not follow the framework format (data/FORMAT.md).")]}

@@ -617,7 +617,9 @@ def test_schema_validates_and_documents_the_assessment_paths(world):
     assert "put" not in paths["/api/v1/assessments/{id}/"] and "delete" not in paths["/api/v1/assessments/{id}/"]
 
 
-def test_a_yaml_bomb_or_deep_nesting_is_refused_not_answered_with_a_server_error(world, api_for, framework):
+def test_a_yaml_bomb_deep_nesting_or_values_no_framework_holds_are_refused_never_a_server_error(
+    world, api_for, framework
+):
     api = api_for(world.province_admin)
     bomb = b'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b]\n'
     upload = SimpleUploadedFile("bomb.yaml", bomb, content_type="application/x-yaml")
@@ -625,4 +627,15 @@ def test_a_yaml_bomb_or_deep_nesting_is_refused_not_answered_with_a_server_error
     deep = ("[" * 5000 + "]" * 5000).encode()
     upload = SimpleUploadedFile("deep.yaml", deep, content_type="application/x-yaml")
     assert "file" in refused(api.post(IMPORT, {"file": upload}, format="multipart"))
+    text = dump_yaml({**ASSESSMENT_TEST_FRAMEWORK, "version": "2032"})
+    for odd in ("max_points: .nan", "max_points: .inf", "max_points: !!binary aGVsbG8="):
+        content = text.replace("max_points: 4", odd, 1).encode()
+        assert odd in content.decode()
+        upload = SimpleUploadedFile("odd.yaml", content, content_type="application/x-yaml")
+        assert "document" in refused(api.post(IMPORT, {"file": upload}, format="multipart")), odd
     assert not Framework.objects.filter(code="thu-nghiem").exclude(pk=framework.pk).exists()
+    # A date is kept as the text it is written as.
+    dated = dump_yaml({**ASSESSMENT_TEST_FRAMEWORK, "version": "2032", "notes": "NOTES"})
+    content = dated.replace("notes: NOTES", "notes: 2023-03-09").encode()
+    upload = SimpleUploadedFile("dated.yaml", content, content_type="application/x-yaml")
+    assert ok(api.post(IMPORT, {"file": upload}, format="multipart"), 201)["notes"] == "2023-03-09"
