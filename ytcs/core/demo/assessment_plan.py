@@ -10,7 +10,7 @@ What each province gets:
 
 - every open station: the national commune-health criteria (`qd1300-2030`) for Y-2 and Y-1, self-assessed in
   October-November, submitted in December and verified by the level above the next January-March; the WHO SARA
-  general service readiness index (`who-sara-gsr`) for the same two years, on the same visit; this year's
+  general service readiness index (`who-sara-gsr`) for the same two years, the same way; this year's
   national-criteria self-assessment in progress (draft, part answered), submitted, or returned with comments;
 - the regional centres and about a third of the stations (the demo station among them): the 5S checklist
   (`5s-co-so-y-te`) for Y-1, verified.
