@@ -157,7 +157,6 @@ def _detail_context(
     workflow_errors: list[str] | None = None,
     evidence_errors: Mapping[Any, list[str]] | None = None,
     comment_form: CommentForm | None = None,
-    comment_action: str = "",
 ) -> dict[str, Any]:
     user = request.user
     framework = assessment.framework
@@ -225,7 +224,6 @@ def _detail_context(
         "workflow_errors": workflow_errors or [],
         "may_verify": may_verify,
         "comment_form": comment_form or CommentForm(initial={"comment": ""}),
-        "comment_action": comment_action,
         "history": audit_for_objects(user=user, objects=[assessment, *answers.values(), *evidence])[:50],
     }
 
@@ -433,7 +431,7 @@ def _verification(request: HttpRequest, pk: int, *, action: str) -> HttpResponse
         if call_service(form, run) is not None:
             messages.success(request, done)
             return redirect("assessments:assessment_detail", pk=assessment.pk)
-    return _detail_page(request, assessment, comment_form=form, comment_action=action)
+    return _detail_page(request, assessment, comment_form=form)
 
 
 @login_required

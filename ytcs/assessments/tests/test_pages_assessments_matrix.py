@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ytcs.assessments import services
 from ytcs.assessments.models import Answer, Assessment, Evidence, Item
-from ytcs.core.testing.factories import assessment_framework
+from ytcs.core.testing.factories import ASSESSMENT_TEST_FRAMEWORK, assessment_framework
 from ytcs.core.testing.matrix import Endpoint, audit_count, call, page_matrix
 from ytcs.core.testing.personas import World
 
@@ -28,7 +28,9 @@ def _records(w: World) -> dict:
     to submit; a submitted assessment of A1 (2025). Made once per world."""
     records = w.__dict__.setdefault("_assessment_records", {})
     if not records:
-        framework = assessment_framework(w.province_admin)
+        # A framework of these pages' own (the test framework under another code), so the records never collide
+        # with those other matrix modules make in the same world (the route coverage test runs them all).
+        framework = assessment_framework(w.province_admin, {**ASSESSMENT_TEST_FRAMEWORK, "code": "thu-nghiem-trang"})
         items = {i.code: i for i in Item.objects.filter(criterion__framework=framework)}
 
         def complete(unit, year: int) -> Assessment:
