@@ -169,7 +169,9 @@ def _detail_context(
         files[e.item_id if e.item_id is not None else GENERAL].append(e)
     can_change = in_scope(user, assessment.orgunit.path, CHANGE)
     editable = can_change and assessment.status in EDITABLE
-    if answer_forms is None and editable:
+    if not editable:
+        answer_forms = None  # read-only once submitted or verified, and for those who may not change the unit
+    elif answer_forms is None:
         answer_forms = _answer_forms(assessment, items, answers)
     evidence_errors = evidence_errors or {}
     card = services.assessment_scorecard(assessment)
