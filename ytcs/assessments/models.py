@@ -224,6 +224,8 @@ class Evidence(AuditedModel):
 
     objects = RestrictedQuerySet.as_manager()
     scope_path_field = "assessment__orgunit__path"
+    # The storage path is ours and says nothing to a reader; the history shows the original name instead.
+    audit_exclude = ("file",)
 
     class Meta:
         verbose_name = _("evidence")
