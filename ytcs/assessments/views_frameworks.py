@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,9 +57,14 @@ def _filename(framework: Framework, suffix: str) -> str:
 
 @login_required
 def framework_list_view(request):
-    frameworks = selectors.framework_list(include_inactive=True).annotate(
-        items_count=Count("criteria__items", distinct=True),
-        unconfirmed_items=Count("criteria__items", filter=Q(criteria__items__confirmed=False), distinct=True),
+    frameworks = (
+        selectors.framework_list(include_inactive=True)
+        .annotate(
+            items_count=Count("criteria__items", distinct=True),
+            unconfirmed_items=Count("criteria__items", filter=Q(criteria__items__confirmed=False), distinct=True),
+        )
+        # An aggregate drops the model's default ordering; pages must be stable.
+        .order_by("code", "-version", "pk")
     )
     return render(
         request,
@@ -268,7 +274,7 @@ def _read_yaml(upload: Any) -> tuple[Any, list[RowError]]:
     except UnicodeDecodeError:
         return None, [_file_error(_("The file is not UTF-8 text: save the YAML file as UTF-8."))]
     try:
-        return yaml.load(text, Loader=_NoAliasLoader), []  # noqa: S506 (a SafeLoader)
+        return yaml.load(text, Loader=_NoAliasLoader), []  # a SafeLoader: plain data only
     except _AliasFound as found:
         place = _("line %(line)d") % {"line": found.mark.line + 1}
         return None, [RowError("", None, place, _("Anchors and aliases (&, *) are not accepted: write each value."))]
@@ -292,6 +298,53 @@ def _yaml_errors(messages_: list[str]) -> list[RowError]:
         match = PLACE.match(str(message))
         errors.append(RowError("", None, match["place"], match["message"]) if match else _file_error(str(message)))
     return errors
+
+
+POINTS_LIMIT = Decimal("99999.99")  # the points columns hold 7 digits, 2 after the point
+PREFILL_LIMIT = 80
+
+
+def _beyond_limits(document: dict[str, Any]) -> list[str]:
+    """Values the framework checks let through but the database cannot hold (criteria and items are saved without
+    model validation), in the checks' own "place: problem" form so they are located like the others."""
+    problems = []
+
+    def points(value: Any, where: str) -> None:
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return  # not a number: the framework checks say so
+        if number.is_finite() and abs(number) > POINTS_LIMIT:
+            problems.append(_("%(where)s: at most %(max)s.") % {"where": where, "max": number_format(POINTS_LIMIT, 2)})
+
+    criteria = document.get("criteria")
+    for c_index, criterion in enumerate(criteria if isinstance(criteria, list) else []):
+        if not isinstance(criterion, dict):
+            continue
+        for key in ("max_points", "min_points"):
+            points(criterion.get(key), f"criteria[{c_index}].{key}")
+        items = criterion.get("items")
+        for i_index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            where = f"criteria[{c_index}].items[{i_index}]"
+            points(item.get("max_points"), f"{where}.max_points")
+            if len(str(item.get("prefill") or "").strip()) > PREFILL_LIMIT:
+                problems.append(
+                    _("%(where)s.%(key)s: at most %(n)d characters.") % {"where": where, "key": "prefill", "n": 80}
+                )
+    return problems
+
+
+def _check_limits(document: dict[str, Any]) -> list[str]:
+    """The limits above, with every problem of the framework checks when there is any (all listed at once)."""
+    problems = _beyond_limits(document)
+    if problems:
+        try:
+            parse_framework(document)
+        except FrameworkError as error:
+            problems = [*error.errors, *problems]
+    return problems
 
 
 @dataclass
@@ -328,17 +381,33 @@ def _read_upload(upload: Any) -> _Upload:
     return _Upload("xlsx", book.document, errors, book.places)
 
 
-def _locate(upload: _Upload, messages_: list[str], field: str | None = None) -> list[RowError]:
-    from ytcs.assessments import xlsx
+# Where the model's own validation of a framework points (field name) → the place in the file.
+FIELD_PLACES = {
+    "pass_total_min": "pass_rule.total_min",
+    "pass_criterion_min_percent": "pass_rule.every_criterion_min_percent",
+    "pass_rule_source": "pass_rule.source",
+    "pass_rule_confirmed": "pass_rule.confirmed",
+}
 
+
+def _locate(upload: _Upload, messages_: list[str]) -> list[RowError]:
+    """Problems in the checks' "place: problem" form, as sheet, row and column (workbook) or place (YAML)."""
     if upload.kind == "xlsx":
-        if field == "version":
-            sheet, row = upload.places.get("framework", (xlsx.FRAMEWORK_SHEET, None))
-            return [RowError(sheet, row, xlsx.F_VERSION, m) for m in messages_]
+        from ytcs.assessments import xlsx
+
         return xlsx.locate_errors(messages_, upload.places)
-    if field:
-        return [RowError("", None, field, m) for m in messages_]
     return _yaml_errors(messages_)
+
+
+def _service_messages(error: ValidationError) -> list[str]:
+    """A ValidationError of the import (a version already used, a value the model refuses) in the same form."""
+    if not hasattr(error, "error_dict"):
+        return list(error.messages)
+    return [
+        f"{FIELD_PLACES.get(name, f'framework.{name}')}: {message}" if name != NON_FIELD_ERRORS else message
+        for name, messages_ in error.message_dict.items()
+        for message in messages_
+    ]
 
 
 @login_required
@@ -355,16 +424,15 @@ def framework_import_view(request):
             document = upload.document
             code, version = (str(document.get(k) or "").strip() for k in ("code", "version"))
             replaces = selectors.framework_list(include_inactive=True).filter(code=code, version=version).exists()
+            errors = _locate(upload, _check_limits(document))
+        if not errors:
             try:
                 with audit_context(user=request.user, source=AuditEntry.Source.IMPORT):
                     framework = services.framework_import(user=request.user, data=document)
             except FrameworkError as error:
                 errors = _locate(upload, error.errors)
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    errors = [e for name, ms in error.message_dict.items() for e in _locate(upload, ms, name)]
-                else:
-                    errors = [_file_error(m) for m in error.messages]
+                errors = _locate(upload, _service_messages(error))
             else:
                 counts = {
                     "name": framework.name,

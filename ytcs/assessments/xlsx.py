@@ -135,9 +135,22 @@ FRAMEWORK_COLUMNS = {
     "scoring": F_SCORING,
     "notes": F_NOTES,
     "unit_kinds": F_UNIT_KINDS,
+    "confirmed": F_CONFIRMED,
 }
-PASS_RULE_COLUMNS = {"total_min": F_PASS_TOTAL, "every_criterion_min_percent": F_PASS_PERCENT}
-CRITERION_COLUMNS = {"code": C_CODE, "name": C_NAME, "max_points": C_MAX, "min_points": C_MIN, "source": C_SOURCE}
+PASS_RULE_COLUMNS = {
+    "total_min": F_PASS_TOTAL,
+    "every_criterion_min_percent": F_PASS_PERCENT,
+    "confirmed": F_PASS_CONFIRMED,
+    "source": F_PASS_SOURCE,
+}
+CRITERION_COLUMNS = {
+    "code": C_CODE,
+    "name": C_NAME,
+    "max_points": C_MAX,
+    "min_points": C_MIN,
+    "confirmed": C_CONFIRMED,
+    "source": C_SOURCE,
+}
 ITEM_COLUMNS = {
     "code": I_CODE,
     "text": I_TEXT,
@@ -147,6 +160,8 @@ ITEM_COLUMNS = {
     "choices": I_CHOICES,
     "thresholds": I_THRESHOLDS,
     "unit": I_UNIT,
+    "evidence_required": I_EVIDENCE,
+    "confirmed": I_CONFIRMED,
     "source": I_SOURCE,
 }
 

@@ -390,7 +390,39 @@ def test_a_version_used_by_assessments_cannot_be_replaced(world, admin):
     assert saved() == before
     # and through YAML the place is the version key
     rows = error_rows(import_(admin, yaml_file(framework_document(framework))))
-    assert rows[0][0] == "version"
+    assert rows[0][0] == "framework.version"
+    assert saved() == before
+
+
+def test_numbers_beyond_what_is_stored_are_placed_and_nothing_is_saved(world, admin):
+    data = document()
+    data["criteria"][1]["max_points"] = 10**9
+    data["criteria"][0]["items"][0]["max_points"] = "123456"
+    data["criteria"][0]["items"][1]["prefill"] = "staff_with_competency:" + "x" * 80
+    data["pass_rule"]["every_criterion_min_percent"] = 150
+    before = saved()
+    response = import_(admin, yaml_file(data))
+    assert response.status_code == 200
+    places = [row[0] for row in error_rows(response)]
+    assert set(places) == {
+        "criteria[1].max_points",
+        "criteria[0].items[0].max_points",
+        "criteria[0].items[1].prefill",
+    }
+    assert saved() == before
+    # the percentage is refused by the framework's own validation, and placed too
+    data = document(pass_rule={"every_criterion_min_percent": 150})
+    assert [row[0] for row in error_rows(import_(admin, yaml_file(data)))] == ["pass_rule.every_criterion_min_percent"]
+    wb = load_workbook(io.BytesIO(framework_xlsx.framework_workbook(data)))
+    wb["Tiêu chí"]["C3"].value = 10**6
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    rows = error_rows(import_(admin, xlsx_file(buffer.getvalue())))
+    assert [row[:3] for row in rows] == [["Tiêu chí", "3", framework_xlsx.C_MAX]]
+    wb["Tiêu chí"]["C3"].value = 2
+    wb.save(buffer := io.BytesIO())
+    rows = error_rows(import_(admin, xlsx_file(buffer.getvalue())))
+    assert [row[:3] for row in rows] == [["Bộ tiêu chí", "2", framework_xlsx.F_PASS_PERCENT]]
     assert saved() == before
 
 
