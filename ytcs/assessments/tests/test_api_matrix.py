@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from ytcs.assessments import services
 from ytcs.assessments.models import Item
-from ytcs.core.testing.factories import assessment_framework
+from ytcs.core.testing.factories import ASSESSMENT_TEST_FRAMEWORK, assessment_framework
 from ytcs.core.testing.matrix import READ_ONLY, Endpoint, audit_count, call
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -36,7 +36,9 @@ def _once(w, key: str, make) -> Any:
 
 
 def framework(w):
-    return _once(w, "framework", lambda w: assessment_framework(w.province_admin))
+    # A code of its own: the persona-matrix coverage test builds every matrix module's objects in one world.
+    data = {**ASSESSMENT_TEST_FRAMEWORK, "code": "thu-nghiem-api"}
+    return _once(w, "framework", lambda w: assessment_framework(w.province_admin, data))
 
 
 def _complete(w, year: int):
@@ -102,8 +104,6 @@ def sheet(w):
 
 
 def new_framework(w):
-    from ytcs.core.testing.factories import ASSESSMENT_TEST_FRAMEWORK
-
     return {**ASSESSMENT_TEST_FRAMEWORK, "version": "2027", "name": "Bộ tiêu chí thử nghiệm (bản 2027)"}
 
 
