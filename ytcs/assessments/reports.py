@@ -274,7 +274,7 @@ def framework_by_code(*, code: str) -> Framework | None:
 
 def unit_comparison(*, user: Any, orgunit: OrgUnit, framework: Framework) -> Comparison:
     """A unit's results across years for a framework code (selectors.unit_history): every assessment is scored
-    by its own version's rules; a verified one is its verified result, a draft its live score. Six queries."""
+    by its own version's rules; a verified one is its verified result, a draft its live score. Five queries."""
     history = list(selectors.unit_history(user=user, orgunit=orgunit, framework_code=framework.code))
     versions: dict[int, list[Criterion]] = {}
     criteria = Criterion.objects.filter(framework__in={a.framework_id for a in history}).prefetch_related("items")
@@ -303,19 +303,12 @@ def unit_comparison(*, user: Any, orgunit: OrgUnit, framework: Framework) -> Com
         )
         for code, name in names.items()
     ]
-    others = (
-        selectors.assessment_list(user=user)
-        .filter(orgunit=orgunit)
-        .exclude(framework__code=framework.code)
-        .order_by("framework__code")
-        .values_list("framework__code", flat=True)
-        .distinct()
-    )
-    other_frameworks = list(
-        selectors.framework_list(include_inactive=True).filter(code__in=list(others)).order_by("code", "-version")
-    )
-    seen: set[str] = set()
-    other_frameworks = [f for f in other_frameworks if not (f.code in seen or seen.add(f.code))]
+    others = selectors.assessment_list(user=user).filter(orgunit=orgunit).exclude(framework__code=framework.code)
+    newest: dict[str, Framework] = {}
+    for other in selectors.framework_list(include_inactive=True).filter(code__in=others.values("framework__code")):
+        if other.code not in newest or other.version > newest[other.code].version:
+            newest[other.code] = other
+    other_frameworks = [newest[code] for code in sorted(newest)]
     return Comparison(
         orgunit=orgunit, framework=framework, columns=columns, rows=table, other_frameworks=other_frameworks
     )
