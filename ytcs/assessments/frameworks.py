@@ -25,6 +25,10 @@ PREFILL_KEYS = (
 )
 
 
+POINTS_LIMIT = Decimal(100_000)
+"""Points are stored with 7 digits, 2 after the point."""
+
+
 class FrameworkError(ValueError):
     """A framework file that cannot be imported: every problem, each with where it is."""
 
@@ -43,6 +47,8 @@ def _number(value: Any, where: str, errors: list[str]) -> Decimal | None:
         return None
     if number < 0:
         errors.append(_("%(where)s: cannot be negative.") % {"where": where})
+    elif number >= POINTS_LIMIT:
+        errors.append(_("%(where)s: at most %(max)s.") % {"where": where, "max": POINTS_LIMIT - Decimal("0.01")})
     return number
 
 
@@ -73,6 +79,14 @@ def parse_framework(data: Any) -> dict[str, Any]:
         "unit_kinds": [str(k) for k in (data.get("unit_kinds") or [])],
         "scoring": str(data.get("scoring") or ""),
     }
+    from ytcs.orgunits.models import OrgUnitKind
+
+    unknown_kinds = [k for k in framework["unit_kinds"] if k not in OrgUnitKind.values]
+    if unknown_kinds:
+        errors.append(
+            _("framework.unit_kinds: unknown kind %(kinds)s (one of %(values)s).")
+            % {"kinds": ", ".join(unknown_kinds), "values": ", ".join(OrgUnitKind.values)}
+        )
     if framework["scoring"] not in Scoring.values:
         errors.append(_("framework.scoring: one of %(values)s.") % {"values": ", ".join(Scoring.values)})
     rule = data.get("pass_rule") or {}
@@ -141,6 +155,8 @@ def _parse_item(
     seen.add(row["code"])
     if row["type"] not in ItemType.values:
         errors.append(_("%(where)s.type: one of %(values)s.") % {"where": where, "values": ", ".join(ItemType.values)})
+    if len(row["prefill"]) > 80:
+        errors.append(_("%(where)s.%(key)s: at most %(n)d characters.") % {"where": where, "key": "prefill", "n": 80})
     if row["prefill"] and not row["prefill"].startswith(PREFILL_KEYS):
         errors.append(_("%(where)s.prefill: unknown registry fact %(key)s.") % {"where": where, "key": row["prefill"]})
     if row["type"] == ItemType.CHOICE:
@@ -227,8 +243,20 @@ def framework_document(framework: Any) -> dict[str, Any]:
     }
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line text (notes) written as a block (|), as in the shipped files."""
+
+
+def _text_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _text_representer)
+
+
 def dump_yaml(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+    return yaml.dump(document, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 def install(framework_model: Any, criterion_model: Any, item_model: Any, document: dict[str, Any]) -> Any:

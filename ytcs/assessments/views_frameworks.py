@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -300,53 +299,6 @@ def _yaml_errors(messages_: list[str]) -> list[RowError]:
     return errors
 
 
-POINTS_LIMIT = Decimal("99999.99")  # the points columns hold 7 digits, 2 after the point
-PREFILL_LIMIT = 80
-
-
-def _beyond_limits(document: dict[str, Any]) -> list[str]:
-    """Values the framework checks let through but the database cannot hold (criteria and items are saved without
-    model validation), in the checks' own "place: problem" form so they are located like the others."""
-    problems = []
-
-    def points(value: Any, where: str) -> None:
-        try:
-            number = Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            return  # not a number: the framework checks say so
-        if number.is_finite() and abs(number) > POINTS_LIMIT:
-            problems.append(_("%(where)s: at most %(max)s.") % {"where": where, "max": number_format(POINTS_LIMIT, 2)})
-
-    criteria = document.get("criteria")
-    for c_index, criterion in enumerate(criteria if isinstance(criteria, list) else []):
-        if not isinstance(criterion, dict):
-            continue
-        for key in ("max_points", "min_points"):
-            points(criterion.get(key), f"criteria[{c_index}].{key}")
-        items = criterion.get("items")
-        for i_index, item in enumerate(items if isinstance(items, list) else []):
-            if not isinstance(item, dict):
-                continue
-            where = f"criteria[{c_index}].items[{i_index}]"
-            points(item.get("max_points"), f"{where}.max_points")
-            if len(str(item.get("prefill") or "").strip()) > PREFILL_LIMIT:
-                problems.append(
-                    _("%(where)s.%(key)s: at most %(n)d characters.") % {"where": where, "key": "prefill", "n": 80}
-                )
-    return problems
-
-
-def _check_limits(document: dict[str, Any]) -> list[str]:
-    """The limits above, with every problem of the framework checks when there is any (all listed at once)."""
-    problems = _beyond_limits(document)
-    if problems:
-        try:
-            parse_framework(document)
-        except FrameworkError as error:
-            problems = [*error.errors, *problems]
-    return problems
-
-
 @dataclass
 class _Upload:
     """A read upload: the loaded document, the problems found so far, and (for a workbook) where each part was."""
@@ -424,7 +376,6 @@ def framework_import_view(request):
             document = upload.document
             code, version = (str(document.get(k) or "").strip() for k in ("code", "version"))
             replaces = selectors.framework_list(include_inactive=True).filter(code=code, version=version).exists()
-            errors = _locate(upload, _check_limits(document))
         if not errors:
             try:
                 with audit_context(user=request.user, source=AuditEntry.Source.IMPORT):
