@@ -213,7 +213,9 @@ def may_verify(user: Any, assessment: Assessment) -> bool:
 @transaction.atomic
 def assessment_verify(*, user: Any, assessment: Assessment, comment: str = "") -> Assessment:
     """Verify (thẩm định) a submitted assessment: its score is kept as the year's result."""
-    assessment = Assessment.objects.select_for_update().select_related("orgunit__parent").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("orgunit__parent").get(pk=assessment.pk)
+    )
     if not may_verify(user, assessment):
         raise PermissionDenied(_("Only the level above the unit verifies its assessment."))
     if assessment.status != AssessmentStatus.SUBMITTED:
@@ -232,7 +234,9 @@ def assessment_verify(*, user: Any, assessment: Assessment, comment: str = "") -
 @transaction.atomic
 def assessment_return(*, user: Any, assessment: Assessment, comment: str) -> Assessment:
     """Send a submitted assessment back to the unit with the verifier's comments."""
-    assessment = Assessment.objects.select_for_update().select_related("orgunit__parent").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",)).select_related("orgunit__parent").get(pk=assessment.pk)
+    )
     if not may_verify(user, assessment):
         raise PermissionDenied(_("Only the level above the unit verifies its assessment."))
     if assessment.status != AssessmentStatus.SUBMITTED:

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET
 from ytcs.assessments import reports, selectors
 from ytcs.assessments.models import Framework
 from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
+from ytcs.core.pdf import render_pdf
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.orgunits.selectors import orgunit_get, orgunit_list
-from ytcs.training.views_reports import render_pdf
 
 UNIT_OPTIONS_MAX = 500
 EARLIEST_YEAR = 2000

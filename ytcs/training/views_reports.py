@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
+from ytcs.core.pdf import render_pdf
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.orgunits.selectors import orgunit_list
 from ytcs.training import reports, selectors
@@ -494,14 +495,6 @@ def _year(request: HttpRequest) -> int:
     if not value.isdigit() or not EARLIEST_YEAR <= int(value) <= LATEST_YEAR:
         raise Http404
     return int(value)
-
-
-def render_pdf(html: str) -> bytes:
-    """The PDF of an HTML page that links nothing: the URL fetcher allows no protocol, so no URL (network or
-    file) is ever opened; fonts come from the system (fontconfig)."""
-    import weasyprint  # loaded only when a PDF is asked for
-
-    return weasyprint.HTML(string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())).write_pdf()
 
 
 @login_required

@@ -528,7 +528,7 @@ def test_the_index_links_one_pdf_per_region_the_user_sees(trained, client_for):
 def test_the_pdf_never_opens_a_url(monkeypatch):
     import urllib.request
 
-    from ytcs.training.views_reports import render_pdf
+    from ytcs.core.pdf import render_pdf
 
     opened = []
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", lambda self, *args, **kwargs: opened.append(args))
