@@ -45,11 +45,25 @@ def _number(value: Any, where: str, errors: list[str]) -> Decimal | None:
     except (InvalidOperation, ValueError):
         errors.append(_("%(where)s: not a number (%(value)s).") % {"where": where, "value": value})
         return None
+    if not number.is_finite():
+        errors.append(_("%(where)s: not a number (%(value)s).") % {"where": where, "value": value})
+        return None
     if number < 0:
         errors.append(_("%(where)s: cannot be negative.") % {"where": where})
     elif number >= POINTS_LIMIT:
         errors.append(_("%(where)s: at most %(max)s.") % {"where": where, "max": POINTS_LIMIT - Decimal("0.01")})
     return number
+
+
+def _listed(data: dict, key: str, where: str, errors: list[str]) -> list:
+    """A list-valued key (empty when absent); anything else is an error named by its place."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(_("%(where)s.%(key)s: a list.") % {"where": where, "key": key})
+        return []
+    return value
 
 
 def _text(data: dict, key: str, where: str, errors: list[str], *, required: bool = True, limit: int = 500) -> str:
@@ -76,7 +90,7 @@ def parse_framework(data: Any) -> dict[str, Any]:
         "source": _text(data, "source", "framework", errors),
         "confirmed": bool(data.get("confirmed", False)),
         "notes": str(data.get("notes") or "").strip(),
-        "unit_kinds": [str(k) for k in (data.get("unit_kinds") or [])],
+        "unit_kinds": [str(k) for k in _listed(data, "unit_kinds", "framework", errors)],
         "scoring": str(data.get("scoring") or ""),
     }
     from ytcs.orgunits.models import OrgUnitKind
@@ -90,13 +104,16 @@ def parse_framework(data: Any) -> dict[str, Any]:
     if framework["scoring"] not in Scoring.values:
         errors.append(_("framework.scoring: one of %(values)s.") % {"values": ", ".join(Scoring.values)})
     rule = data.get("pass_rule") or {}
+    if not isinstance(rule, dict):
+        errors.append(_("framework.pass_rule: a mapping (total_min, every_criterion_min_percent, ...)."))
+        rule = {}
     framework["pass_total_min"] = _number(rule.get("total_min"), "pass_rule.total_min", errors)
     framework["pass_criterion_min_percent"] = _number(
         rule.get("every_criterion_min_percent"), "pass_rule.every_criterion_min_percent", errors
     )
     framework["pass_rule_confirmed"] = bool(rule.get("confirmed", False))
     framework["pass_rule_source"] = str(rule.get("source") or "").strip()[:500]
-    criteria = data.get("criteria") or []
+    criteria = _listed(data, "criteria", "framework", errors)
     if not criteria:
         errors.append(_("framework.criteria: at least one criterion."))
     seen_criteria: set[str] = set()
@@ -122,7 +139,7 @@ def parse_framework(data: Any) -> dict[str, Any]:
         seen_criteria.add(row["code"])
         if row["max_points"] is not None and row["min_points"] is not None and row["min_points"] > row["max_points"]:
             errors.append(_("%(where)s.min_points: above max_points.") % {"where": where})
-        for i_index, item in enumerate(criterion.get("items") or []):
+        for i_index, item in enumerate(_listed(criterion, "items", where, errors)):
             row["items"].append(_parse_item(item, f"{where}.items[{i_index}]", i_index, framework, seen_items, errors))
         framework["criteria"].append(row)
     if errors:
@@ -145,8 +162,8 @@ def _parse_item(
         "confirmed": bool(item.get("confirmed", False)),
         "source": str(item.get("source") or "").strip()[:500],
         "prefill": str(item.get("prefill") or "").strip(),
-        "choices": list(item.get("choices") or []),
-        "thresholds": list(item.get("thresholds") or []),
+        "choices": _listed(item, "choices", where, errors),
+        "thresholds": _listed(item, "thresholds", where, errors),
         "unit": str(item.get("unit") or "").strip()[:30],
         "order": order,
     }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max, Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from ytcs.assessments.selectors import assessment_list
 from ytcs.orgunits.selectors import scope_summary
 from ytcs.training.rules import UPCOMING_RETURN_MONTHS
 from ytcs.training.selectors import class_list, commitment_totals, upcoming_returns
@@ -39,6 +41,25 @@ def training_summary(user) -> dict[str, int]:
     }
 
 
+NATIONAL_CRITERIA = "qd1300-2030"
+
+
+def assessment_summary(user) -> dict | None:
+    """The latest year with verified national commune-health criteria results in scope: how many, how many passed,
+    failed or have no verdict (the pass rule of Decision 1300 is not confirmed); one aggregate."""
+    verified = assessment_list(user=user, filters={"framework": NATIONAL_CRITERIA, "status": "verified"})
+    year = verified.aggregate(year=Max("year"))["year"]
+    if year is None:
+        return None
+    counts = verified.filter(year=year).aggregate(
+        verified=Count("pk"),
+        met=Count("pk", filter=Q(passed=True)),
+        not_met=Count("pk", filter=Q(passed=False)),
+        no_verdict=Count("pk", filter=Q(passed__isnull=True)),
+    )
+    return {"year": year, "framework": NATIONAL_CRITERIA, **counts}
+
+
 @login_required
 def home(request):
     summary = scope_summary(user=request.user)
@@ -50,6 +71,7 @@ def home(request):
             "summary": summary,
             "workforce": workforce_summary(request.user),
             "training": training_summary(request.user),
+            "assessments": assessment_summary(request.user),
             "roles": roles,
         },
     )

@@ -85,6 +85,23 @@ def test_a_framework_file_is_checked_whole_and_every_error_named():
     assert "framework.scoring" in text and "criteria[0].items[0].text" in text and "criteria[0].items[0].type" in text
 
 
+@pytest.mark.parametrize(
+    "change,place",
+    [
+        ({"unit_kinds": 7}, "framework.unit_kinds"),
+        ({"unit_kinds": ["tram"]}, "framework.unit_kinds"),
+        ({"pass_rule": "x"}, "framework.pass_rule"),
+        ({"pass_rule": {"total_min": float("nan")}}, "pass_rule.total_min"),
+        ({"criteria": [{"code": "A", "name": "a", "max_points": 100000, "items": 5}]}, "criteria[0].max_points"),
+        ({"criteria": [{"code": "A", "name": "a", "items": 5}]}, "criteria[0].items"),
+    ],
+)
+def test_a_wrongly_shaped_framework_is_refused_with_its_place(change, place):
+    with pytest.raises(FrameworkError) as error:
+        parse_framework({**DOCUMENT, **change})
+    assert any(message.startswith(place) for message in error.value.errors), error.value.errors
+
+
 def test_import_and_export_round_trip_and_only_managers_import(world, framework):
     import yaml
 

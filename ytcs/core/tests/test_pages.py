@@ -148,3 +148,27 @@ def test_home_shows_training_follow_up_figures_of_the_scope(world, client_for):
     assert _stat(text, reverse("training:upcoming_returns")) == "1"
     assert _stat(text, reverse("training:sponsorship_list") + "?state=breached") == "1"
     assert "120.000.000 đ" in text
+
+
+def test_home_shows_the_latest_verified_national_criteria_results_of_the_scope(world, client_for):
+    from ytcs.assessments.models import Assessment, Framework
+
+    framework = Framework.objects.get(code="qd1300-2030")
+    for unit, year, passed in (
+        (world.station_a1, 2025, None),
+        (world.station_a2, 2025, True),
+        (world.station_b1, 2025, False),
+    ):
+        Assessment.objects.create(orgunit=unit, framework=framework, year=year, status="verified", passed=passed)
+    Assessment.objects.create(orgunit=world.station_a1, framework=framework, year=2024, status="verified", passed=True)
+    text = client_for(world.region_manager).get(reverse("core:home")).text
+    assert "2025" in text
+    start = text.index('id="assessment-summary"')
+    section = text[start : text.index("</section>", start)]
+    values = [v.split("<")[0] for v in section.split('class="value">')[1:]]
+    assert values == [
+        "2",
+        "1",
+        "0",
+        "1",
+    ]  # verified A1 and A2; A2 passed; none failed (B1 is not in scope); A1 no verdict
