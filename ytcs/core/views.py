@@ -57,7 +57,8 @@ def assessment_summary(user) -> dict | None:
         not_met=Count("pk", filter=Q(passed=False)),
         no_verdict=Count("pk", filter=Q(passed__isnull=True)),
     )
-    return {"year": year, "framework": NATIONAL_CRITERIA, **counts}
+    framework_id = verified.filter(year=year).values_list("framework_id", flat=True).first()
+    return {"year": year, "framework_id": framework_id, **counts}
 
 
 @login_required
