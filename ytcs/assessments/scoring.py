@@ -109,7 +109,8 @@ def check_value(rule: ItemRule, value: Any) -> Any:
             raise ValueError(_("Choose one of: %(codes)s.") % {"codes": ", ".join(codes)})
         return str(value)
     number = _decimal(value)
-    if number is None:
+    # Not finite (NaN, Infinity) or absurdly large ("1e999999999" would be built digit by digit): not a number.
+    if number is None or not number.is_finite() or number.adjusted() >= 10:
         raise ValueError(_("Enter a number."))
     if number < 0:
         raise ValueError(_("The value cannot be negative."))
@@ -180,6 +181,7 @@ def score(rule: FrameworkRule, answers: Mapping[str, Any]) -> Scorecard:
     """The scorecard of `answers` (item code → value) under the framework's rules."""
     criteria: list[CriterionScore] = []
     reasons: list[str] = []
+    exact: list[Decimal] = []  # the unrounded domain percentages of an index framework
     for criterion in rule.criteria:
         values = [(item, answers.get(item.code)) for item in criterion.items]
         points = [item_points(item, value) for item, value in values]
@@ -189,6 +191,7 @@ def score(rule: FrameworkRule, answers: Mapping[str, Any]) -> Scorecard:
             maximum = Decimal(len(criterion.items))
             got = Decimal(present)
             percent = _percent(got, maximum)
+            exact.append(got * HUNDRED / maximum if maximum else Decimal(0))
         else:
             maximum = criterion.maximum
             got = min(sum((p for p in points if p is not None), Decimal(0)), maximum)
@@ -203,7 +206,8 @@ def score(rule: FrameworkRule, answers: Mapping[str, Any]) -> Scorecard:
                     "min": fmt(criterion.min_points),
                 }
         elif rule.pass_criterion_min_percent is not None:
-            row.passed = percent >= rule.pass_criterion_min_percent
+            # Compared exactly, not on the rounded percentage shown (49.995% does not pass a 50% rule).
+            row.passed = got * HUNDRED >= rule.pass_criterion_min_percent * maximum
             if not row.passed:
                 row.reason = _("criterion %(code)s reached %(pct)s%%, below the %(min)s%% required") % {
                     "code": criterion.code,
@@ -215,7 +219,8 @@ def score(rule: FrameworkRule, answers: Mapping[str, Any]) -> Scorecard:
         criteria.append(row)
     if rule.scoring == "domain_mean":
         maximum = HUNDRED
-        total = _round(sum((c.percent for c in criteria), Decimal(0)) / len(criteria)) if criteria else Decimal(0)
+        # The mean of the exact domain percentages, rounded once (not a mean of rounded figures).
+        total = _round(sum(exact, Decimal(0)) / len(exact)) if exact else Decimal(0)
     else:
         maximum = sum((c.maximum for c in criteria), Decimal(0))
         total = _round(sum((c.points for c in criteria), Decimal(0)))

@@ -187,3 +187,38 @@ def test_an_item_whose_points_are_unknown_scores_nothing_and_lower_is_better_thr
     assert item_points(unknown, True) == 0 and unknown.reachable == 0
     stunting = ItemRule(code="s", type="number", thresholds=({"max": 24, "points": 1},))
     assert [item_points(stunting, v) for v in (30, "24", 23.9)] == [0, 1, 1]  # at the limit counts
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN", "1e999999999", "12345678901"])
+def test_numbers_that_are_not_numbers_or_absurdly_large_are_refused(value):
+    with pytest.raises(ValueError):
+        check_value(ItemRule(code="n", type="number"), value)
+
+
+def test_the_index_is_the_mean_of_exact_domain_percentages_rounded_once():
+    sizes = (7, 7, 9, 8, 14)
+    present = (0, 0, 1, 0, 5)
+    rule = FrameworkRule(
+        scoring="domain_mean",
+        criteria=tuple(
+            CriterionRule(code=f"D{d}", name="d", items=tuple(yes(f"{d}.{n}") for n in range(size)))
+            for d, size in enumerate(sizes)
+        ),
+    )
+    answers = {f"{d}.{n}": n < present[d] for d, size in enumerate(sizes) for n in range(size)}
+    # (0 + 0 + 11.111… + 0 + 35.714…) / 5 = 9.365… → 9.37 (a mean of rounded figures would give 9.36).
+    assert score(rule, answers).total == D("9.37")
+
+
+def test_the_criterion_percent_rule_is_compared_exactly():
+    rule = FrameworkRule(
+        scoring="points",
+        pass_criterion_min_percent=D(50),
+        criteria=(
+            CriterionRule(
+                code="C", name="c", max_points=D(200), items=(ItemRule(code="p", type="points", max_points=D(200)),)
+            ),
+        ),
+    )
+    assert score(rule, {"p": D("99.99")}).passed is False  # 49.995%, shown as 50.00
+    assert score(rule, {"p": 100}).passed is True  # exactly 50%
