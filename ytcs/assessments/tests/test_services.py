@@ -13,57 +13,11 @@ from ytcs.assessments import services
 from ytcs.assessments.frameworks import FrameworkError, dump_yaml, framework_document, parse_framework
 from ytcs.assessments.models import AssessmentStatus, Item
 from ytcs.core.models import AuditEntry
-from ytcs.core.testing.factories import StaffFactory, title
+from ytcs.core.testing.factories import ASSESSMENT_TEST_FRAMEWORK, StaffFactory, title
 
 pytestmark = pytest.mark.django_db
 
-DOCUMENT = {
-    "code": "thu-nghiem",
-    "version": "2026",
-    "name": "Bộ tiêu chí thử nghiệm",
-    "source": "Tệp thử nghiệm",
-    "unit_kinds": ["station"],
-    "scoring": "points",
-    "pass_rule": {"total_min": 4, "confirmed": False, "source": "thử"},
-    "criteria": [
-        {
-            "code": "TC2",
-            "name": "Nhân lực y tế",
-            "max_points": 4,
-            "min_points": 2,
-            "items": [
-                {
-                    "code": "TC2.1",
-                    "text": "Trạm có bác sĩ",
-                    "type": "yes_no",
-                    "max_points": 2,
-                    "prefill": "station_has_doctor",
-                },
-                {
-                    "code": "TC2.2",
-                    "text": "Số người có chứng chỉ siêu âm",
-                    "type": "number",
-                    "prefill": "staff_with_competency:sieu-am-tong-quat",
-                    "thresholds": [{"min": 1, "points": 2}],
-                },
-            ],
-        },
-        {
-            "code": "TC3",
-            "name": "Cơ sở hạ tầng",
-            "max_points": 2,
-            "items": [
-                {
-                    "code": "TC3.1",
-                    "text": "Trạm có nước sạch",
-                    "type": "yes_no",
-                    "max_points": 2,
-                    "evidence_required": True,
-                },
-            ],
-        },
-    ],
-}
+DOCUMENT = ASSESSMENT_TEST_FRAMEWORK
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
 
