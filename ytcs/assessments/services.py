@@ -182,7 +182,7 @@ def _keep_score(assessment: Assessment) -> None:
 def assessment_submit(*, user: Any, assessment: Assessment) -> Assessment:
     """Submit a complete self-assessment for verification."""
     assessment = _lock_for_answers(user, assessment)
-    answered = set(assessment.answers.exclude(value=None).values_list("item_id", flat=True))
+    answered = set(assessment.answers.exclude(value__isnull=True).values_list("item_id", flat=True))
     items = Item.objects.filter(criterion__framework=assessment.framework_id)
     missing = [i.code for i in items if i.pk not in answered]
     errors: dict[str, list[str]] = {}
