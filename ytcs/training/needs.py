@@ -29,7 +29,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -40,6 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from ytcs.core.querysets import VIEW, subtree_q
+from ytcs.core.subqueries import count_of
 from ytcs.orgunits.models import OrgUnit
 from ytcs.training.models import (
     ClassStatus,
@@ -55,7 +55,7 @@ from ytcs.training.models import (
 )
 from ytcs.workforce.models import Certificate, CmeActivity, Licence, Staff, StaffStatus
 from ytcs.workforce.rules import cme_rule
-from ytcs.workforce.selectors import valid_licence_q
+from ytcs.workforce.selectors import cme_credits_between, valid_licence_q
 
 
 def active_norms() -> list[StaffingNorm]:
@@ -69,14 +69,6 @@ def active_norms() -> list[StaffingNorm]:
 
 def _title_ids(titles: Iterable[Any]) -> list[int]:
     return [t.pk for t in titles]
-
-
-def _count_per_unit(qs: QuerySet) -> Subquery:
-    """COUNT(*) of `qs` (already correlated to OuterRef("pk") of a unit) as an integer subquery."""
-    return Coalesce(
-        Subquery(qs.order_by().values("orgunit").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
-        Value(0),
-    )
 
 
 def valid_certificate_q(competency_id: int, on: datetime.date) -> Q:
@@ -106,46 +98,19 @@ def unit_gaps(*, user: Any, root: OrgUnit, norm: StaffingNorm, on: datetime.date
             staff__orgunit=OuterRef("pk"),
             staff__status=StaffStatus.ACTIVE,
         )
-        in_training = Coalesce(
-            Subquery(
-                training.order_by().values("staff__orgunit").annotate(n=Count("pk")).values("n")[:1],
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
+        in_training = count_of(training, "staff__orgunit")
     else:
         sponsored = Sponsorship.objects.filter(serve_unit=OuterRef("pk"), status=SponsorshipStatus.STUDYING)
         if titles:
             sponsored = sponsored.filter(target_title_id__in=titles)
-        in_training = Coalesce(
-            Subquery(
-                sponsored.order_by().values("serve_unit").annotate(n=Count("pk")).values("n")[:1],
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
+        in_training = count_of(sponsored, "serve_unit")
     return (
         units_in(user=user, root=root, kind=norm.unit_kind)
-        .annotate(have=_count_per_unit(staff), in_training=in_training)
+        .annotate(have=count_of(staff, "orgunit"), in_training=in_training)
         .filter(have__lt=norm.minimum)
         .annotate(missing=Greatest(Value(norm.minimum) - F("have") - F("in_training"), Value(0)))
         .order_by("path")
     )
-
-
-def missing_of(unit: OrgUnit, norm: StaffingNorm) -> int:
-    return unit.missing
-
-
-def cme_credits_subquery(start: datetime.date, end: datetime.date) -> Coalesce:
-    credits = (
-        CmeActivity.objects.filter(staff=OuterRef("pk"), ended_on__gte=start, ended_on__lte=end)
-        .order_by()
-        .values("staff")
-        .annotate(total=Sum("credits"))
-        .values("total")
-    )
-    return Coalesce(Subquery(credits), Value(Decimal(0)), output_field=DecimalField(max_digits=8, decimal_places=1))
 
 
 def _in_cme_class() -> Exists:
@@ -173,7 +138,7 @@ def people_needs(*, user: Any, root: OrgUnit, norm: StaffingNorm, on: datetime.d
     if norm.kind == NormKind.CME:
         start = rule.window_start(on)
         people = people.filter(started_on__lte=start).annotate(
-            credits=cme_credits_subquery(start, on), required=Value(rule.credits)
+            credits=cme_credits_between(start, on), required=Value(rule.credits)
         )
     else:
         year_end = datetime.date(year, 12, 31)
@@ -284,7 +249,7 @@ def build_proposal(*, user: Any, root: OrgUnit, on: datetime.date, year: int) ->
 
     for norm in active_norms():
         if norm.kind in (NormKind.TITLE, NormKind.COMPETENCY):
-            gaps = {u.pk: (u, missing_of(u, norm)) for u in unit_gaps(user=user, root=root, norm=norm, on=on)}
+            gaps = {u.pk: (u, u.missing) for u in unit_gaps(user=user, root=root, norm=norm, on=on)}
             gaps = {pk: pair for pk, pair in gaps.items() if pair[1] > 0}
             if not gaps:
                 continue

@@ -28,12 +28,13 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
 from django.http import Http404
 
 from ytcs.core.dates import add_months
 from ytcs.core.querysets import VIEW, subtree_q
+from ytcs.core.subqueries import count_of, sum_of
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind
 from ytcs.training import selectors
 from ytcs.training.models import (
@@ -255,21 +256,6 @@ def _trained_courses(passes: QuerySet[Enrolment], *, most_first: bool = False) -
 # ---------------------------------------------------------------------------------------------- plan against done
 
 
-def _count_of(qs: QuerySet, group: str) -> Coalesce:
-    return Coalesce(
-        Subquery(qs.order_by().values(group).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
-        Value(0),
-    )
-
-
-def _sum_of(qs: QuerySet, group: str, column: str, output: Any) -> Coalesce:
-    return Coalesce(
-        Subquery(qs.order_by().values(group).annotate(n=Sum(column)).values("n")[:1], output_field=output),
-        Value(0),
-        output_field=output,
-    )
-
-
 def _line_enrolments() -> QuerySet[Enrolment]:
     """Participants of the open or completed classes of a line, withdrawn ones left out."""
     return (
@@ -288,14 +274,14 @@ def with_line_figures(lines: QuerySet[PlannedCourse]) -> QuerySet[PlannedCourse]
     cancelled) and `actual_cost` (their cost): one correlated subquery each, in the same query."""
     enrolments = _line_enrolments()
     return lines.select_related("plan", "course", "group").annotate(
-        seats_planned=_sum_of(PlannedSeat.objects.filter(line=OuterRef("pk")), "line", "seats", IntegerField()),
-        enrolled=_count_of(enrolments, "training_class__line"),
-        passed=_count_of(
+        seats_planned=sum_of(PlannedSeat.objects.filter(line=OuterRef("pk")), "line", "seats", IntegerField()),
+        enrolled=count_of(enrolments, "training_class__line"),
+        passed=count_of(
             enrolments.filter(result=EnrolmentResult.PASSED, training_class__status=ClassStatus.COMPLETED),
             "training_class__line",
         ),
-        opened=_count_of(_line_classes(), "line"),
-        actual_cost=_sum_of(_line_classes(), "line", "cost", MONEY_SUM),
+        opened=count_of(_line_classes(), "line"),
+        actual_cost=sum_of(_line_classes(), "line", "cost", MONEY_SUM),
     )
 
 

@@ -8,13 +8,13 @@ from operator import or_
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from ytcs.core.dates import add_months
 from ytcs.core.querysets import CHANGE, VIEW, in_scope, subtree_q
+from ytcs.core.subqueries import count_of, sum_of
 from ytcs.core.text import search_tokens
 from ytcs.orgunits.models import OrgUnit
 from ytcs.training.models import (
@@ -75,20 +75,6 @@ def norm_list(*, include_inactive: bool = False) -> QuerySet[StaffingNorm]:
 # ---------------------------------------------------------------------------------------------------- plans
 
 
-def _count(qs: QuerySet, group: str) -> Coalesce:
-    return Coalesce(
-        Subquery(qs.order_by().values(group).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
-        Value(0),
-    )
-
-
-def _sum(qs: QuerySet, group: str, field: str) -> Coalesce:
-    return Coalesce(
-        Subquery(qs.order_by().values(group).annotate(n=Sum(field)).values("n")[:1], output_field=IntegerField()),
-        Value(0),
-    )
-
-
 def plan_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[TrainingPlan]:
     """Plans of the user's units and of the units above them; `year`, `status`, `orgunit` (code: plans of that
     unit's subtree). Annotated with line, seat and budget totals."""
@@ -101,9 +87,9 @@ def plan_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[T
     qs = _within(qs, filters.get("orgunit"), "orgunit__path")
     lines = PlannedCourse.objects.filter(plan=OuterRef("pk"))
     return qs.annotate(
-        line_count=_count(lines, "plan"),
-        seat_count=_sum(PlannedSeat.objects.filter(line__plan=OuterRef("pk")), "line__plan", "seats"),
-        budget_total=_sum(lines, "plan", "budget"),
+        line_count=count_of(lines, "plan"),
+        seat_count=sum_of(PlannedSeat.objects.filter(line__plan=OuterRef("pk")), "line__plan", "seats"),
+        budget_total=sum_of(lines, "plan", "budget"),
     ).order_by("-year", "orgunit__path", "name")
 
 
@@ -125,13 +111,13 @@ def plan_lines(*, plan: TrainingPlan) -> QuerySet[PlannedCourse]:
     return (
         plan.lines.select_related("course", "group")
         .annotate(
-            seat_count=_sum(PlannedSeat.objects.filter(line=OuterRef("pk")), "line", "seats"),
-            named_count=_count(PlannedTrainee.objects.filter(line=OuterRef("pk")), "line"),
-            class_count=_count(
+            seat_count=sum_of(PlannedSeat.objects.filter(line=OuterRef("pk")), "line", "seats"),
+            named_count=count_of(PlannedTrainee.objects.filter(line=OuterRef("pk")), "line"),
+            class_count=count_of(
                 TrainingClass.objects.filter(line=OuterRef("pk")).exclude(status=ClassStatus.CANCELLED), "line"
             ),
-            enrolled_count=_count(enrolments, "training_class__line"),
-            passed_count=_count(
+            enrolled_count=count_of(enrolments, "training_class__line"),
+            passed_count=count_of(
                 enrolments.filter(result=EnrolmentResult.PASSED, training_class__status=ClassStatus.COMPLETED),
                 "training_class__line",
             ),
@@ -201,8 +187,8 @@ def class_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[
         qs = qs.filter(search_text__contains=token)
     enrolments = Enrolment.objects.filter(training_class=OuterRef("pk")).exclude(result=EnrolmentResult.WITHDRAWN)
     return qs.annotate(
-        participant_count=_count(enrolments, "training_class"),
-        passed_count=_count(enrolments.filter(result=EnrolmentResult.PASSED), "training_class"),
+        participant_count=count_of(enrolments, "training_class"),
+        passed_count=count_of(enrolments.filter(result=EnrolmentResult.PASSED), "training_class"),
     ).order_by("-starts_on", "code")
 
 

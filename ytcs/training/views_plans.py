@@ -625,7 +625,7 @@ def _gap_rows(user: Any, norm: StaffingNorm, units: list[OrgUnit], on: datetime.
         rows.append(
             GapRow(
                 unit=unit,
-                missing=needs.missing_of(unit, norm),
+                missing=unit.missing,
                 candidates=[people[pk] for pk in ids[:CANDIDATES_SHOWN] if pk in people],
                 more=max(len(ids) - CANDIDATES_SHOWN, 0),
             )
@@ -884,7 +884,7 @@ def needs_workbook(*, user: Any, params: NeedsParams, norms: list[StaffingNorm])
                     norm.minimum,
                     unit.have,
                     unit.in_training,
-                    needs.missing_of(unit, norm),
+                    unit.missing,
                 ]
 
     xlsx.add_table_sheet(

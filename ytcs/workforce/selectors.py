@@ -150,6 +150,18 @@ def staff_without_valid_licence(
     return staff_list(user=user, filters=filters).filter(title__needs_licence=True).exclude(Exists(valid))
 
 
+def cme_credits_between(start: datetime.date, end: datetime.date) -> Coalesce:
+    """A person's credit hours of activities ended from `start` to `end`, as an annotation on staff (0 if none)."""
+    credits = (
+        CmeActivity.objects.filter(staff=OuterRef("pk"), ended_on__gte=start, ended_on__lte=end)
+        .order_by()
+        .values("staff")
+        .annotate(total=Sum("credits"))
+        .values("total")
+    )
+    return Coalesce(Subquery(credits), Value(Decimal(0)), output_field=DecimalField(max_digits=8, decimal_places=1))
+
+
 def cme_standing(*, user: Any, on: datetime.date, filters: dict[str, Any] | None = None) -> QuerySet[Staff]:
     """Working people with their credit hours in the rolling window ending on `on`.
 
@@ -158,22 +170,10 @@ def cme_standing(*, user: Any, on: datetime.date, filters: dict[str, Any] | None
     """
     rule = cme_rule()
     start = rule.window_start(on)
-    credits = (
-        CmeActivity.objects.filter(staff=OuterRef("pk"), ended_on__gte=start, ended_on__lte=on)
-        .order_by()
-        .values("staff")
-        .annotate(total=Sum("credits"))
-        .values("total")
-    )
     qs = (
         staff_list(user=user, filters=filters)
         .filter(title__needs_licence=True)
-        .annotate(
-            cme_credits=Coalesce(
-                Subquery(credits), Value(Decimal(0)), output_field=DecimalField(max_digits=8, decimal_places=1)
-            ),
-            cme_required=Value(rule.credits),
-        )
+        .annotate(cme_credits=cme_credits_between(start, on), cme_required=Value(rule.credits))
         .annotate(cme_due=Q(started_on__lte=start))
     )
     if (filters or {}).get("shortfall"):

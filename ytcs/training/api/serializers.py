@@ -33,7 +33,6 @@ from ytcs.training.models import (
     TrainingClass,
     TrainingPlan,
 )
-from ytcs.training.needs import missing_of
 from ytcs.training.rules import reimbursement_rule
 from ytcs.training.selectors import course_list, line_get, plan_get_for_change
 from ytcs.workforce.models import Qualification
@@ -703,10 +702,7 @@ class UnitGapSerializer(serializers.Serializer):
     name = serializers.CharField()
     have = serializers.IntegerField()
     in_training = serializers.IntegerField()
-    missing = serializers.SerializerMethodField()
-
-    def get_missing(self, unit) -> int:
-        return missing_of(unit, self.context["norm"])
+    missing = serializers.IntegerField(help_text="People missing after those already in training.")
 
 
 class PersonNeedSerializer(serializers.Serializer):
