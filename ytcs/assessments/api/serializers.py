@@ -12,28 +12,14 @@ from rest_framework import serializers
 
 from ytcs.assessments.models import Assessment, AssessmentStatus, Evidence, Framework, Item
 from ytcs.assessments.selectors import framework_get
-from ytcs.orgunits.api.serializers import ScopedUnitField
+from ytcs.core.api.fields import PlainChoiceField, choices_text
+from ytcs.orgunits.api.serializers import UnitCodeField
 
 MAX_ID = 2**63 - 1
 """Ids beyond the database's integer range are refused as values, not passed on to a query."""
 
 NUMBER = {"max_digits": 7, "decimal_places": 2, "coerce_to_string": False}
 """Points and percentages as JSON numbers, not strings."""
-
-
-def _choices_text(choices) -> str:
-    return ", ".join(value for value, _label in choices)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class UnitCodeField(ScopedUnitField):
-    """A unit given by its code among those the caller may see (documented as the string it is)."""
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class PlainChoiceField(serializers.ChoiceField):
-    """A choice documented as a plain string (its values listed in the help text), so the schema does not grow a
-    second, ambiguously named enum for a field name other components already use."""
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -188,7 +174,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     framework_code = serializers.CharField(source="framework.code")
     framework_version = serializers.CharField(source="framework.version")
     framework_name = serializers.CharField(source="framework.name")
-    status = PlainChoiceField(choices=AssessmentStatus.choices, help_text=_choices_text(AssessmentStatus.choices))
+    status = PlainChoiceField(choices=AssessmentStatus.choices, help_text=choices_text(AssessmentStatus.choices))
     status_display = serializers.CharField(source="get_status_display")
     total = serializers.DecimalField(
         allow_null=True, help_text="Total kept at the last submission or verification.", **NUMBER

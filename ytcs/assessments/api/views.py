@@ -45,25 +45,13 @@ from ytcs.assessments.api.serializers import (
 from ytcs.assessments.frameworks import FrameworkError, framework_document, parse_framework
 from ytcs.assessments.models import Assessment, AssessmentStatus, Framework, Item
 from ytcs.core.api.errors import exception_handler
+from ytcs.core.api.fields import ensure_may_write, query_params
 from ytcs.core.api.permissions import ScopedWritePermission
-from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
+from ytcs.core.querysets import CHANGE, in_scope
 from ytcs.workforce.catalogue_services import can_manage_catalogues
 
 ID_REGEX = r"\d+"
 EDITABLE = (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
-
-
-def _params(serializer_class: type, request) -> dict[str, Any]:
-    """Validated query parameters (a bad value answers 400 naming the parameter); empty ones left out."""
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return {key: value for key, value in query.validated_data.items() if value not in (None, "")}
-
-
-def _ensure_may_write(user) -> None:
-    """Refuse a read-only caller before validating, so validation answers reveal nothing to them."""
-    if not may_anywhere(user, CHANGE):
-        raise PermissionDenied()
 
 
 def _exception_handler(exc, context):
@@ -109,7 +97,9 @@ class FrameworkViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         # The list leaves versions no longer in use out unless asked; one framework is found by id whatever its state.
-        include = _params(FrameworkQuerySerializer, self.request)["include_inactive"] if self.action == "list" else True
+        include = (
+            query_params(FrameworkQuerySerializer, self.request)["include_inactive"] if self.action == "list" else True
+        )
         # Counting criteria groups the rows, which drops the model's default ordering: restate it for the pages.
         return selectors.framework_list(include_inactive=include).order_by("code", "-version")
 
@@ -324,14 +314,14 @@ class AssessmentViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
-        filters = _params(AssessmentQuerySerializer, self.request) if self.action == "list" else {}
+        filters = query_params(AssessmentQuerySerializer, self.request) if self.action == "list" else {}
         return selectors.assessment_list(user=self.request.user, filters=filters)
 
     def retrieve(self, request, pk=None):
         return Response(_assessment_data(request, pk))
 
     def create(self, request):
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = AssessmentCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         assessment = services.assessment_create(user=request.user, **data.validated_data)

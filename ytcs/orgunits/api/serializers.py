@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ytcs.orgunits.models import OrgUnit, Population
@@ -18,6 +20,11 @@ class ScopedUnitField(serializers.SlugRelatedField):
         instance = getattr(self.parent, "instance", None)
         current = getattr(instance, self.source, None) if isinstance(instance, OrgUnit) else None
         return unit_choices(user=request.user if request else None, keep=current)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UnitCodeField(ScopedUnitField):
+    """A unit given by its code among those the caller may see (documented as the string it is)."""
 
 
 class PopulationSerializer(serializers.ModelSerializer):

@@ -14,7 +14,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ytcs.orgunits.api.serializers import ScopedUnitField
+from ytcs.core.api.fields import PlainChoiceField, choices_text
+from ytcs.orgunits.api.serializers import UnitCodeField
 from ytcs.orgunits.models import OrgUnitKind
 from ytcs.training.models import (
     ClassStatus,
@@ -69,21 +70,6 @@ class NumbersModelSerializer(serializers.ModelSerializer):
             if model_field.decimal_places == 0:
                 field_class = MoneyField
         return field_class, kwargs
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class UnitCodeField(ScopedUnitField):
-    """A unit given by its code among those the caller may see (documented as the string it is)."""
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class PlainChoiceField(serializers.ChoiceField):
-    """A choice documented as a plain string: its choice set already has an enum elsewhere in the schema under
-    another name or component (it would make a second, ambiguously named enum)."""
-
-
-def _choices_text(choices) -> str:
-    return ", ".join(value for value, _label in choices)
 
 
 def _code_field(queryset, **kwargs) -> serializers.SlugRelatedField:
@@ -200,7 +186,7 @@ class NormSerializer(NumbersModelSerializer):
         choices=OrgUnitKind.choices,
         allow_blank=True,
         required=False,
-        help_text=f"Kind of unit the norm applies to ({_choices_text(OrgUnitKind.choices)}); empty: every unit.",
+        help_text=f"Kind of unit the norm applies to ({choices_text(OrgUnitKind.choices)}); empty: every unit.",
     )
 
     class Meta:
@@ -319,7 +305,7 @@ class PlanLineSerializer(NumbersModelSerializer):
 
 
 class PlanDetailSerializer(PlanSerializer):
-    status = PlainChoiceField(choices=PlanStatus.choices, read_only=True, help_text=_choices_text(PlanStatus.choices))
+    status = PlainChoiceField(choices=PlanStatus.choices, read_only=True, help_text=choices_text(PlanStatus.choices))
     lines = serializers.SerializerMethodField()
 
     class Meta(PlanSerializer.Meta):
@@ -388,7 +374,7 @@ class TraineeAddSerializer(serializers.Serializer):
 
 
 class PlanLineDetailSerializer(PlanLineSerializer):
-    status = PlainChoiceField(choices=LineStatus.choices, read_only=True, help_text=_choices_text(LineStatus.choices))
+    status = PlainChoiceField(choices=LineStatus.choices, read_only=True, help_text=choices_text(LineStatus.choices))
     seats = serializers.SerializerMethodField()
     trainees = serializers.SerializerMethodField()
 
@@ -583,7 +569,7 @@ class SponsorshipSerializer(NumbersModelSerializer):
     target_title = _code_field(title_list(), required=False, allow_null=True, help_text="Code of a title.")
     serve_unit = UnitCodeField(required=False, help_text="Code of the unit to serve (default: the sending unit).")
     serve_unit_name = serializers.CharField(source="serve_unit.name", read_only=True)
-    level = PlainChoiceField(choices=Qualification.choices, help_text=_choices_text(Qualification.choices))
+    level = PlainChoiceField(choices=Qualification.choices, help_text=choices_text(Qualification.choices))
     state = PlainChoiceField(
         choices=SponsorshipStatus.choices,
         read_only=True,

@@ -21,8 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ytcs.core.api.errors import exception_handler
+from ytcs.core.api.fields import ensure_may_write, query_params
 from ytcs.core.api.permissions import ScopedWritePermission
-from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
+from ytcs.core.querysets import CHANGE, in_scope
 from ytcs.orgunits.selectors import orgunit_get
 from ytcs.training import catalogue_services, needs, selectors, services
 from ytcs.training.api.serializers import (
@@ -64,19 +65,6 @@ from ytcs.workforce.catalogue_services import can_manage_catalogues
 
 CATALOGUE_CODE_REGEX = r"[-a-zA-Z0-9_]+"
 ID_REGEX = r"\d+"
-
-
-def _params(serializer_class: type, request) -> dict[str, Any]:
-    """Validated query parameters (a bad value answers 400 naming the parameter); empty ones left out."""
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return {key: value for key, value in query.validated_data.items() if value not in (None, "")}
-
-
-def _ensure_may_write(user) -> None:
-    """Refuse a read-only caller before validating, so validation answers reveal nothing to them."""
-    if not may_anywhere(user, CHANGE):
-        raise PermissionDenied()
 
 
 @contextmanager
@@ -131,7 +119,9 @@ class _CatalogueViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         # The list leaves retired entries out unless asked; one entry is found by code whatever its state.
-        include = _params(CatalogueQuerySerializer, self.request)["include_inactive"] if self.action == "list" else True
+        include = (
+            query_params(CatalogueQuerySerializer, self.request)["include_inactive"] if self.action == "list" else True
+        )
         return type(self).entries(include_inactive=include)
 
     def retrieve(self, request, *args, **kwargs):
@@ -204,14 +194,14 @@ class PlanViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
-        filters = _params(PlanQuerySerializer, self.request) if self.action == "list" else {}
+        filters = query_params(PlanQuerySerializer, self.request) if self.action == "list" else {}
         return selectors.plan_list(user=self.request.user, filters=filters)
 
     def retrieve(self, request, pk=None):
         return Response(_plan_data(request, pk))
 
     def create(self, request):
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         with _fields_as(__all__="name"):
@@ -261,7 +251,7 @@ class PlanProposeApi(_Api, APIView):
 
     @extend_schema(request=PlanProposeSerializer, responses={201: PlanDetailSerializer})
     def post(self, request):
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = PlanProposeSerializer(data=request.data, context=_context(request))
         data.is_valid(raise_exception=True)
         plan = services.plan_propose(user=request.user, on=timezone.localdate(), **data.validated_data)
@@ -287,13 +277,13 @@ class LineListApi(_Api, generics.GenericAPIView):
 
     @extend_schema(parameters=[LineQuerySerializer], responses=PlanLineSerializer(many=True))
     def get(self, request):
-        plan = selectors.plan_get(user=request.user, pk=_params(LineQuerySerializer, request)["plan"])
+        plan = selectors.plan_get(user=request.user, pk=query_params(LineQuerySerializer, request)["plan"])
         page = self.paginate_queryset(selectors.plan_lines(plan=plan))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=PlanLineSerializer, responses={201: PlanLineDetailSerializer})
     def post(self, request):
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -380,14 +370,14 @@ class ClassViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
-        filters = _params(ClassQuerySerializer, self.request) if self.action == "list" else {}
+        filters = query_params(ClassQuerySerializer, self.request) if self.action == "list" else {}
         return selectors.class_list(user=self.request.user, filters=filters)
 
     def retrieve(self, request, pk=None):
         return Response(_class_data(request, pk))
 
     def create(self, request):
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         training_class = services.class_create(user=request.user, **data.validated_data)
@@ -454,7 +444,7 @@ class ClassEnrolmentsApi(_Api, generics.GenericAPIView):
     @extend_schema(request=EnrolSerializer, responses={201: EnrolmentSerializer})
     def post(self, request, pk: int):
         training_class = selectors.class_get(user=request.user, pk=pk)
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = EnrolSerializer(data=request.data, context=_context(request))
         data.is_valid(raise_exception=True)
         with _fields_as(training_class="non_field_errors"):
@@ -525,7 +515,7 @@ class SponsorshipViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
-        filters = _params(SponsorshipQuerySerializer, self.request) if self.action == "list" else {}
+        filters = query_params(SponsorshipQuerySerializer, self.request) if self.action == "list" else {}
         qs = selectors.sponsorship_list(user=self.request.user, on=timezone.localdate(), filters=filters)
         return qs
 
@@ -533,7 +523,7 @@ class SponsorshipViewSet(_Api, mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(_sponsorship_data(request, pk))
 
     def create(self, request):
-        _ensure_may_write(request.user)
+        ensure_may_write(request.user)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         sponsorship = services.sponsorship_create(user=request.user, **data.validated_data)
@@ -600,7 +590,7 @@ class UpcomingReturnsApi(_Api, generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        params = _params(UpcomingReturnsQuerySerializer, self.request)
+        params = query_params(UpcomingReturnsQuerySerializer, self.request)
         months = params.pop("months", UPCOMING_RETURN_MONTHS)
         on = timezone.localdate()
         return selectors.upcoming_returns(user=self.request.user, on=on, months=months, filters=params)
@@ -610,7 +600,7 @@ class UpcomingReturnsApi(_Api, generics.ListAPIView):
 
 
 def _needs_params(request) -> tuple[Any, int]:
-    params = _params(NeedsQuerySerializer, request)
+    params = query_params(NeedsQuerySerializer, request)
     root = orgunit_get(user=request.user, code=params["orgunit"])
     return root, params.get("year") or needs.training_year_default(timezone.localdate())
 
