@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ytcs.workforce",
     "ytcs.training",
     "ytcs.assessments",
+    "ytcs.indicators",
 ]
 
 MIDDLEWARE = [

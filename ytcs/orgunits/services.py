@@ -91,6 +91,11 @@ def _place(unit: OrgUnit) -> None:
         place_level(OrgUnit.objects.filter(pk__in=ids), level=level)
     placed = OrgUnit.objects.get(pk=unit.pk)
     _move_history(old_path=old_path, new_path=placed.path, unit=placed)
+    if old_path:
+        # The roll-up of reported data follows the subtree to its new parents.
+        from ytcs.indicators.aggregates import on_unit_moved
+
+        on_unit_moved(unit=placed, old_chain=[int(part) for part in old_path.strip("/").split("/")[:-1] if part])
     for name in ("path", "level", *(f"level{n}_id" for n in range(1, MAX_LEVEL + 1))):
         setattr(unit, name, getattr(placed, name))
 
