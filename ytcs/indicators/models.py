@@ -328,6 +328,9 @@ class DataValueAudit(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["orgunit", "period", "data_element"], name="datavalueaudit_key_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_username} {self.action} {self.previous} → {self.value}"
+
 
 class AggregateValue(models.Model):
     """Roll-up of the values maintained on write: the sum and count of every value of a data element × option
@@ -354,6 +357,9 @@ class AggregateValue(models.Model):
             )
         ]
         indexes = [models.Index(fields=["period", "level", "data_element"], name="aggregate_level_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.data_element_id} {self.orgunit_id} {self.period}: {self.value_sum}"
 
 
 class LockException(UnitScopedModel):
