@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("ytcs.training.api.urls")),
     path("", include("ytcs.training.api.report_urls")),
     path("", include("ytcs.assessments.api.urls")),
+    path("", include("ytcs.indicators.api.urls")),
 ]

@@ -10,9 +10,11 @@ urlpatterns = [
     path("workforce/", include("ytcs.workforce.urls")),
     path("training/", include("ytcs.training.urls")),
     path("assessments/", include("ytcs.assessments.urls")),
+    path("indicators/", include("ytcs.indicators.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("api/", include("ytcs.indicators.api.dhis2_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -20,6 +20,8 @@ def navigation(request):
         ("workforce_indicators:overview", _("Workforce indicators")),
         ("training:plan_list", _("Training")),
         ("assessments:assessment_list", _("Assessments")),
+        ("indicators:dashboard", _("Indicators")),
+        ("indicators:entry", _("Data entry")),
     ]
     if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))

@@ -1,0 +1,3 @@
+"""API routes: analytics."""
+
+urlpatterns: list = []

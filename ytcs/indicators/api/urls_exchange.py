@@ -1,0 +1,3 @@
+"""API routes: exchange."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: analysis (filled in by its own module)."""
+
+urlpatterns: list = []

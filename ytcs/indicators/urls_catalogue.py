@@ -1,0 +1,3 @@
+"""Pages: catalogue (filled in by its own module)."""
+
+urlpatterns: list = []

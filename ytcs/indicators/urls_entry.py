@@ -1,0 +1,3 @@
+"""Pages: entry (filled in by its own module)."""
+
+urlpatterns: list = []

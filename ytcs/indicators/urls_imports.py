@@ -1,0 +1,3 @@
+"""Pages: imports (filled in by its own module)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: reports (filled in by its own module)."""
+
+urlpatterns: list = []

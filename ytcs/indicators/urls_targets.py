@@ -1,0 +1,3 @@
+"""Pages: targets (filled in by its own module)."""
+
+urlpatterns: list = []
