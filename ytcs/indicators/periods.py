@@ -169,7 +169,7 @@ def of_type_in(period: Period, period_type: str) -> list[Period]:
 
 
 def recent(period_type: str, *, today: datetime.date, count: int) -> list[Period]:
-    """The last `count` periods of a type that have ended by `today`... and the current one, newest first."""
+    """`count` periods of a type ending with the one containing `today`, newest first."""
     out = [containing(today, period_type)]
     while len(out) < count:
         out.append(out[-1].previous())
