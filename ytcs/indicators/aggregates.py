@@ -153,13 +153,17 @@ def on_unit_moved(*, unit: OrgUnit, old_chain: Sequence[int]) -> None:
         )
     )
     levels = dict(OrgUnit.objects.filter(pk__in=new_chain).values_list("pk", "level"))
-    rows = []
+    # Units above both the old and the new place net to nothing; one row per key (PostgreSQL refuses an upsert
+    # touching a row twice).
+    deltas: dict[tuple, list] = defaultdict(lambda: [0.0, 0, 0])
     for de, coc, period, value_sum, value_count in own:
-        for level, ancestor in enumerate(old_chain, start=1):
-            rows.append((de, coc, ancestor, level, period, -value_sum, -value_count))
-        for ancestor in new_chain:
-            rows.append((de, coc, ancestor, levels[ancestor], period, value_sum, value_count))
-    _upsert(rows)
+        for sign, chain in ((-1, list(old_chain)), (1, new_chain)):
+            for position, ancestor in enumerate(chain, start=1):
+                row = deltas[(de, coc, ancestor, period)]
+                row[0] += sign * value_sum
+                row[1] += sign * value_count
+                row[2] = levels.get(ancestor, position)
+    _upsert([(de, coc, ou, lv, period, s, n) for (de, coc, ou, period), (s, n, lv) in deltas.items() if s or n])
     if own:
         _drop_empty({row[2] for row in own}, {row[0] for row in own})
     with connection.cursor() as cursor:
