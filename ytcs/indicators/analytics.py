@@ -237,16 +237,15 @@ class Evaluator:
         by_de: dict[tuple[int, str, int], list[tuple[int, float, int]]] = defaultdict(list)
         for (ou, period, de, coc), (s, n) in sums.items():
             by_de[(ou, period, de)].append((coc, s, n))
+        refs_of: dict[int, list[tuple[expressions.DataRef, DataElement, int | None]]] = defaultdict(list)
         for ref in refs:
             de = elements.get(ref.data_element)
-            if de is None:
-                continue
             coc_id = combos.get(ref.option_combo) if ref.option_combo else None
-            if ref.option_combo and coc_id is None:
+            if de is None or (ref.option_combo and coc_id is None):
                 continue
-            for (ou, period, de_id), cells in by_de.items():
-                if de_id != de.pk:
-                    continue
+            refs_of[de.pk].append((ref, de, coc_id))
+        for (ou, period, de_id), cells in by_de.items():
+            for ref, de, coc_id in refs_of.get(de_id, ()):
                 picked = [(s, n) for c, s, n in cells if coc_id is None or c == coc_id]
                 if not picked:
                     continue
@@ -258,8 +257,8 @@ class Evaluator:
 
     def registry(
         self, refs: Iterable[expressions.RegistryRef], periods: Sequence[P.Period]
-    ) -> dict[str, dict[tuple[int, expressions.RegistryRef], float | None]]:
-        """period code → (unit id, reference) → figure, on the date each period stands for."""
+    ) -> dict[str, dict[int, dict[expressions.RegistryRef, float | None]]]:
+        """period code → unit id → reference → figure, on the date each period stands for."""
         refs = list(dict.fromkeys(refs))
         out: dict[str, dict] = {}
         if not refs or not self.units:
@@ -274,7 +273,12 @@ class Evaluator:
             on = registry.as_of(period.end, today)
             if on not in by_date:
                 scope = registry.Scope(user=self.user, level=level, on=on, root=self.root)
-                by_date[on] = registry.values(scope=scope, refs=refs, unit_ids=[u.pk for u in self.units])
+                by_unit: dict[int, dict] = defaultdict(dict)
+                for (unit_id, ref), figure in registry.values(
+                    scope=scope, refs=refs, unit_ids=[u.pk for u in self.units]
+                ).items():
+                    by_unit[unit_id][ref] = figure
+                by_date[on] = by_unit
             out[period.code] = by_date[on]
         return out
 
@@ -287,7 +291,7 @@ class Evaluator:
         for unit in self.units:
             for period in periods:
                 values = data.get((unit.pk, period.code), {})
-                reg = {ref: v for (uid, ref), v in figures.get(period.code, {}).items() if uid == unit.pk}
+                reg = figures.get(period.code, {}).get(unit.pk, {})
                 num = numerator.evaluate(values, constants, reg)
                 den = denominator.evaluate(values, constants, reg)
                 out[(unit.pk, period.code)] = Cell(
