@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ytcs.training",
     "ytcs.assessments",
     "ytcs.indicators",
+    "ytcs.assets",
 ]
 
 MIDDLEWARE = [
