@@ -165,10 +165,10 @@ def equipment_gaps(*, user: Any, level: int, root: OrgUnit | None = None) -> dic
             .order_by()
         )
         for row in rows:
+            # Norms of several unit kinds (stations, centres) for one type add up under a common unit.
+            figures = out.setdefault((row[field], norm.equipment_type_id), {"units": 0, "required": 0, "short": 0})
             required = row["units"] * norm.quantity
-            out[(row[field], norm.equipment_type_id)] = {
-                "units": row["units"],
-                "required": required,
-                "short": required - (row["covered"] or 0),
-            }
+            figures["units"] += row["units"]
+            figures["required"] += required
+            figures["short"] += required - (row["covered"] or 0)
     return out

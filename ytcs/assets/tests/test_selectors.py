@@ -20,6 +20,7 @@ TODAY = D(2026, 3, 15)
 
 @pytest.fixture
 def medicines():
+    MedicineList.objects.update(is_current=False)  # the shipped sample
     lst = MedicineList.objects.create(code="tyt", version="1", name="Danh mục thử", source="test", is_current=True)
 
     def med(code, name, minimum=None):
@@ -139,6 +140,7 @@ def test_stock_outs_below_minimum_and_expiring_batches(world, medicines):
 
 
 def test_equipment_gaps_roll_up_by_level_counting_working_items_only(world):
+    EquipmentCatalogue.objects.update(is_current=False)  # the shipped sample
     catalogue = EquipmentCatalogue.objects.create(code="mau", version="1", name="Mẫu", source="test", is_current=True)
     echo = EquipmentType.objects.create(catalogue=catalogue, code="SIEU_AM", name="Máy siêu âm", category="imaging")
     ecg = EquipmentType.objects.create(catalogue=catalogue, code="ECG", name="Máy điện tim", category="functional")
@@ -159,3 +161,14 @@ def test_equipment_gaps_roll_up_by_level_counting_working_items_only(world):
     assert country[(world.province.pk, echo.pk)] == {"units": 3, "required": 3, "short": 2}
     mine = selectors.equipment_gaps(user=world.station_head, level=3)
     assert set(mine) == {(world.station_a1.pk, echo.pk), (world.station_a1.pk, ecg.pk)}
+
+
+def test_the_shipped_sample_catalogues_are_current_and_flagged_unconfirmed(world):
+    catalogue = selectors.current_catalogue()
+    assert catalogue.code == "ytcs-mau" and not catalogue.confirmed and "CHƯA XÁC NHẬN" in catalogue.source
+    assert catalogue.norms.filter(unit_kind="station").count() == 13
+    assert all("CHƯA XÁC NHẬN" in norm.source for norm in catalogue.norms.all())
+    medicines = MedicineList.objects.get(is_current=True)
+    assert medicines.medicines.filter(code="PARA500", insurance_covered=True).exists()
+    gaps = selectors.equipment_gaps(user=world.province_admin, level=1)
+    assert sum(v["short"] for v in gaps.values()) == 3 * 16 + 2 * 10  # nothing recorded yet: every norm unmet

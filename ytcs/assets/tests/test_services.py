@@ -32,6 +32,7 @@ D = datetime.date
 
 @pytest.fixture
 def echo():
+    EquipmentCatalogue.objects.update(is_current=False)  # the shipped sample
     catalogue = EquipmentCatalogue.objects.create(code="mau", version="1", name="Mẫu", source="test", is_current=True)
     return EquipmentType.objects.create(catalogue=catalogue, code="SIEU_AM", name="Máy siêu âm", category="imaging")
 

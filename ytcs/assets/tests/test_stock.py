@@ -17,6 +17,7 @@ EXPIRY = D(2027, 6, 30)
 
 @pytest.fixture
 def paracetamol():
+    MedicineList.objects.update(is_current=False)  # the shipped sample
     medicines = MedicineList.objects.create(
         code="tyt", version="1", name="Danh mục thử", source="test", is_current=True
     )
