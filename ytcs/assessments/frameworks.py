@@ -22,6 +22,12 @@ PREFILL_KEYS = (
     "station_staff_count",
     "station_population",
     "staff_with_competency:",
+    # Criterion 4 (equipment, medicines), from the assets app: ytcs/assets/facts.py.
+    "equipment_norms_met",
+    "equipment_short",
+    "equipment_working:",
+    "medicine_stockouts",
+    "medicines_in_stock",
 )
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from ytcs.assets.facts import KEYS as ASSET_KEYS
+from ytcs.assets.facts import asset_fact
 from ytcs.orgunits.models import OrgUnit, Population
 from ytcs.workforce.models import Certificate, Staff, StaffStatus
 
@@ -57,6 +59,8 @@ def registry_fact(key: str, unit: OrgUnit, on: datetime.date) -> tuple[Any, str]
             "code": code,
             "day": day,
         }
+    if key.startswith(ASSET_KEYS):
+        return asset_fact(key, unit, on)
     return None
 
 

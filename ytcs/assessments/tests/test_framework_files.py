@@ -44,7 +44,16 @@ UNIT_KINDS = {
     "satellite",
     "private",
 }
-PREFILL_KEYS = {"station_has_doctor", "station_doctor_count", "station_population", "station_staff_count"}
+PREFILL_KEYS = {
+    "station_has_doctor",
+    "station_doctor_count",
+    "station_population",
+    "station_staff_count",
+    "equipment_norms_met",
+    "equipment_short",
+    "medicine_stockouts",
+    "medicines_in_stock",
+}
 COMPETENCY_PREFIX = "staff_with_competency:"
 # Field lengths the app stores (longer text is refused or cut): keep every file within them.
 LIMITS = {"code": 40, "version": 20, "name": 300, "source": 500}
