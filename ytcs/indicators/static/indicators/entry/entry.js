@@ -47,7 +47,13 @@
         text = (msg.msgRange || "").replace("{range}", input.dataset.range || "");
       }
     }
-    if (input.dataset.serverError !== "1") input.setAttribute("aria-invalid", result.error ? "true" : "false");
+    // Only "true" is set: Pico draws aria-invalid="false" as a green tick, which a number out of range is not.
+    if (input.dataset.serverError !== "1") {
+      if (result.error) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+    // While the server's message stands beside the cell, it says it: no second message.
+    if (input.dataset.serverError === "1") text = "";
     if (flag) {
       flag.textContent = text;
       flag.hidden = !text;
