@@ -169,6 +169,19 @@ class EntryGrid:
                 ok = False
         return ok
 
+    def check_cells(self) -> bool:
+        """Parse every posted cell as the save would, naming the bad ones beside them (used when another problem
+        stops the save, so every problem is shown at once)."""
+        ok = True
+        for row, cell in self._posted_cells():
+            try:
+                parse_value(cell.element, cell.text)
+            except ValidationError as exc:
+                label = row.element.name if not row.disaggregated else f"{row.element.name} — {cell.combo.name}"
+                cell.errors.append(f"{label}: {' '.join(exc.messages)}")
+                ok = False
+        return ok
+
     def add_errors(self, error: ValidationError) -> None:
         """Place a service's errors: "DE.COC" keys beside their cell, the rest above the form."""
         if not hasattr(error, "error_dict"):
@@ -184,10 +197,14 @@ class EntryGrid:
                 )
 
     @property
-    def error_count(self) -> int:
-        return (
-            len(self.errors) + sum(len(c.errors) for c in self._cells.values()) + sum(len(r.errors) for r in self.rows)
-        )
+    def all_errors(self) -> list[str]:
+        """Every problem, those shown beside a row or a cell included (listed above the form too)."""
+        out = list(self.errors)
+        for row in self.rows:
+            out += row.errors
+            for cell in row.cells:
+                out += cell.errors
+        return out
 
 
 # ---------------------------------------------------------------------------------------------- lock exceptions

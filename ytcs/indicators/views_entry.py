@@ -181,7 +181,9 @@ def entry_form_view(request: HttpRequest, data_set_code: str, unit_code: str, pe
     stored = selectors.form_values(user=request.user, data_set=data_set, orgunit=unit, period=the_period)
     if request.method == "POST":
         grid = EntryGrid(layout, stored, request.POST)
-        if grid.check_comments():
+        if not grid.check_comments():
+            grid.check_cells()
+        else:
             try:
                 result = services.form_save(
                     user=request.user,

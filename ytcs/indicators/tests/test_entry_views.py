@@ -142,10 +142,14 @@ def test_emptying_a_cell_deletes_its_value_and_a_comment_sits_on_the_row(world, 
 
 def test_a_comment_without_a_value_in_its_row_is_refused_and_nothing_is_saved(world, english):
     response = english(world.station_head).post(
-        form_url(), {"v.DE_TAI_TRAM.default": "3", "v.DE_DIA_BAN.default": "", "c.DE_DIA_BAN": "Chưa có số"}
+        form_url(),
+        {"v.DE_TAI_TRAM.default": "3", "v.DE_DIA_BAN.default": "", "c.DE_DIA_BAN": "Chưa có số", "v.KCB_LUOT.NU": "x"},
     )
     assert response.status_code == 200
-    assert "a comment needs a value in the row" in response.text
+    assert "Tổng số ca đẻ trên địa bàn xã: a comment needs a value in the row" in response.text
+    # The bad cell is named too, though the comment alone stopped the save: every problem shows at once.
+    assert "Lượt khám chữa bệnh tại trạm — Nữ: “x” is not a number." in response.text
+    assert "Nothing was saved: 2 problems to fix." in response.text
     assert DataValue.objects.count() == 0
     assert value_of(response.text, "v.DE_TAI_TRAM.default") == "3"
 
@@ -430,7 +434,11 @@ def test_the_lock_list_counts_queries_independently_of_its_length(world, client_
     for n in range(6):
         period = P.Period(2020 + n // 12, month=n % 12 + 1)
         services.lock_exception_grant(
-            user=world.province_admin, data_set=data_set(), orgunit=world.station_a1, period=period, reason=f"Mất điện lần {n}"
+            user=world.province_admin,
+            data_set=data_set(),
+            orgunit=world.station_a1,
+            period=period,
+            reason=f"Mất điện lần {n}",
         )
     with django_assert_max_num_queries(8):
         page = client.get(url)
