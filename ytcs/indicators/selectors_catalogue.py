@@ -440,3 +440,45 @@ class RegistryKey:
 def registry_keys() -> list[RegistryKey]:
     """The registry figures an indicator may use, for the expression help."""
     return [RegistryKey(key.key, key.label, key.argument) for key in registry.KEYS.values()]
+
+
+# ---------------------------------------------------------------------------------------------- API lookups
+
+
+def lookup(kind: str) -> QuerySet:
+    """Every entry of one kind, for an API field that names entries by code (the caller is logged in: the API
+    refuses anonymous calls before any field is read)."""
+    models = {
+        "category": Category,
+        "category_combo": CategoryCombo,
+        "data_element": DataElement,
+        "data_set": DataSet,
+    }
+    return models[kind].objects.all()
+
+
+def with_api_relations(qs: QuerySet) -> QuerySet:
+    """What the API shows beside each entry, fetched with the page (a fixed number of queries per page)."""
+    model = qs.model
+    if model is DataElement:
+        return qs.prefetch_related(
+            Prefetch(
+                "category_combo__option_combos", queryset=CategoryOptionCombo.objects.order_by("sort_order", "id")
+            ),
+            Prefetch("data_sets", queryset=DataSet.objects.order_by("code")),
+        )
+    if model is DataSet:
+        return qs.prefetch_related(
+            Prefetch(
+                "members",
+                queryset=DataSetElement.objects.select_related("data_element").order_by("sort_order", "id"),
+            )
+        )
+    if model is CategoryCombo:
+        return qs.prefetch_related(
+            Prefetch(
+                "option_combos",
+                queryset=CategoryOptionCombo.objects.prefetch_related("options").order_by("sort_order", "id"),
+            )
+        )
+    return qs
