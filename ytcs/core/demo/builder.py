@@ -39,6 +39,7 @@ from ytcs.core.demo.assessment_plan import (
     assessment_counts,
     plan_assessments,
 )
+from ytcs.core.demo.indicator_plan import insert_indicators
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
 from ytcs.core.demo.training_plan import CourseInfo, DemoTraining, Person, Roster, plan_training, training_counts
 from ytcs.core.demo.workforce_plan import COMPETENCIES_USED, TITLES_USED, WorkforcePlan, plan_workforce
@@ -99,6 +100,8 @@ class LoadReport:
     training: dict[str, int] = field(default_factory=dict)
     # What assessments got (`assessment_plan.assessment_counts`); empty if skipped.
     assessments: dict[str, int] = field(default_factory=dict)
+    # What routine data and targets got (`indicator_plan.indicator_counts`); empty if skipped.
+    indicators: dict[str, int] = field(default_factory=dict)
 
 
 def demo_data_exists() -> bool:
@@ -171,6 +174,7 @@ def demo_load(
     workforce_factor: float | None = None,
     training: bool = True,
     assessments: bool = True,
+    indicators: bool = True,
 ) -> LoadReport:
     """Plan and insert the demo data set, in one transaction; the registry must be empty (see `demo_reset`).
 
@@ -180,7 +184,8 @@ def demo_load(
     but stations, for quick tests. `training` (with the workforce only) adds the training year of every province
     and the draft plan proposed for next year to the demo logins' province (`insert_training`); `assessments`
     (with the workforce only) two verified years of assessments of every station and this year's self-assessments
-    (`insert_assessments`).
+    (`insert_assessments`); `indicators` (with the workforce only) the demo province's routine data, lock exception
+    and target plans (`indicator_plan.insert_indicators`).
     The "commit" step is PostgreSQL checking the deferred foreign keys of every row (when the transaction is
     this function's own).
     """
@@ -189,6 +194,7 @@ def demo_load(
     counts: dict[str, int] = {}
     trained: dict[str, int] = {}
     assessed: dict[str, int] = {}
+    reported: dict[str, int] = {}
     with transaction.atomic():
         with watch.step("plan"):
             plan = plan_demo(scale=scale, seed=seed, factor=factor)
@@ -215,6 +221,11 @@ def demo_load(
             # After training: the certificates its classes posted pre-fill this year's answers.
             with watch.step("assessments"):
                 assessed = insert_assessments(plan, pks, today=today)
+        if workforce and indicators:
+            # Targets of registry indicators (doctors, stations with a doctor, criteria met) read the workforce
+            # and assessments loaded above.
+            with watch.step("indicators"):
+                reported = insert_indicators(plan, pks, today=today)
         commit_start = time.perf_counter()
     watch.timings["commit"] = time.perf_counter() - commit_start
     return LoadReport(
@@ -227,6 +238,7 @@ def demo_load(
         workforce=counts,
         training=trained,
         assessments=assessed,
+        indicators=reported,
     )
 
 

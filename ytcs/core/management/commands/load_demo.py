@@ -65,6 +65,12 @@ class Command(BaseCommand):
             "this year's self-assessments, last year's 5S checklists)",
         )
         parser.add_argument(
+            "--skip-indicators",
+            action="store_true",
+            help="no routine data or targets (the demo province's monthly and yearly reports for three years and "
+            "this year, a lock exception, the provincial and regional target plans)",
+        )
+        parser.add_argument(
             "--workforce-factor",
             type=float,
             default=None,
@@ -90,6 +96,7 @@ class Command(BaseCommand):
         skip_workforce: bool,
         skip_training: bool,
         skip_assessments: bool,
+        skip_indicators: bool,
         workforce_factor: float | None,
         **options: Any,
     ):
@@ -126,6 +133,7 @@ class Command(BaseCommand):
             workforce_factor=workforce_factor,
             training=not skip_training,
             assessments=not skip_assessments,
+            indicators=not skip_indicators,
         )
         self._print(report, {**watch.timings, **report.timings})
 
@@ -163,6 +171,14 @@ class Command(BaseCommand):
                 f"{counts['draft']:,} drafts, {counts['submitted']:,} submitted, {counts['returned']:,} returned), "
                 f"{counts['answers']:,} answers ({counts['overridden']:,} overriding the registry), "
                 f"{counts['evidence']:,} evidence files."
+            )
+        if report.indicators:
+            counts = report.indicators
+            self.stdout.write(
+                f"  Routine data: {counts['values']:,} values in {counts['reports']:,} reports of "
+                f"{counts['stations']:,} stations ({counts['typed']:,} typed in the form this year, "
+                f"{counts['missing']:,} stations yet to report last month; lock exceptions: {counts['exceptions']:,}); "
+                f"{counts['plans']:,} target plans with {counts['targets']:,} targets."
             )
         self.stdout.write("  " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
         self.stdout.write("  Logins: ytcs demo_logins")
