@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("ytcs.training.api.report_urls")),
     path("", include("ytcs.assessments.api.urls")),
     path("", include("ytcs.indicators.api.urls")),
+    path("", include("ytcs.assets.api.urls")),
 ]

@@ -22,6 +22,7 @@ def navigation(request):
         ("assessments:assessment_list", _("Assessments")),
         ("indicators:dashboard", _("Indicators")),
         ("indicators:entry", _("Data entry")),
+        ("assets:home", _("Equipment and medicines")),
     ]
     if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))

@@ -1,0 +1,3 @@
+"""API routes: proposals."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes: stock."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: equipment (filled in by its own module)."""
+
+urlpatterns: list = []

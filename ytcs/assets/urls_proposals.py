@@ -1,0 +1,3 @@
+"""Pages: proposals (filled in by its own module)."""
+
+urlpatterns: list = []

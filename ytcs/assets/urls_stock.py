@@ -1,0 +1,3 @@
+"""Pages: stock (filled in by its own module)."""
+
+urlpatterns: list = []
