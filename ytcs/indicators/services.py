@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,8 @@ from ytcs.indicators.models import (
 )
 from ytcs.orgunits.models import OrgUnit
 
+_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
 MAX_ABS_VALUE = 1e12
 """Larger than any count a unit reports: a typing error, not a figure."""
 
@@ -63,8 +66,11 @@ def parse_value(element: DataElement, raw: Any) -> float | None:
             return 0.0
         raise ValidationError(_("“%(value)s” is not yes (1) or no (0).") % {"value": text})
     normalised = text.replace(" ", "").replace("\u00a0", "")
-    # Vietnamese writes 1.234,5; a lone comma is a decimal comma.
-    if "," in normalised and "." in normalised:
+    whole = element.value_type in (ValueType.INTEGER, ValueType.INTEGER_ZERO_OR_POSITIVE)
+    # Vietnamese writes 1.234,5; a lone comma is a decimal comma; in a count, 1.200 is twelve hundred.
+    if whole and _THOUSANDS.match(normalised):
+        normalised = normalised.replace(".", "")
+    elif "," in normalised and "." in normalised:
         normalised = normalised.replace(".", "").replace(",", ".")
     elif "," in normalised:
         normalised = normalised.replace(",", ".")
