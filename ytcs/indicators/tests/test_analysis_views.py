@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from ytcs.core.testing.factories import OrgUnitFactory
 from ytcs.indicators.models import Indicator
 from ytcs.indicators.tests.helpers import put
-from ytcs.indicators.tests.test_analytics_api import deliveries_plan, report_deliveries
+from ytcs.indicators.tests.test_analytics_api import codes, deliveries_plan, report_deliveries, tree
 from ytcs.orgunits.models import OrgUnitKind
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_the_table_shows_values_ratios_targets_and_percent_achieved(reported, cl
     response = client_for(reported.region_manager).get(URL, TABLE)
     assert response.status_code == 200
     content = response.content.decode()
-    assert rows(content) == ["A1", "A2"]
+    assert rows(content) == codes(reported.station_a1, reported.station_a2)
     assert re.findall(r'<th data-period="(\d+)">', content) == ["2024", "2025"]
     a1 = cell(content, "A1", "2025")
     assert a1.startswith("33,3")  # Vietnamese decimal comma, one decimal
@@ -96,14 +96,17 @@ def test_few_units_over_periods_are_drawn_as_lines_one_period_as_bars_by_unit(re
     lines = chart_data(client.get(URL, TABLE).content.decode())
     assert lines["type"] == "line" and lines["labels"] == ["2024", "2025"]
     assert lines["unit"] == "%" and lines["decimals"] == 1
+    series = {"A1": [30.0, 33.3], "A2": [None, 6.3]}
+    stations = tree(reported.station_a1, reported.station_a2)
     assert [(d["label"], d["role"], d["data"]) for d in lines["datasets"]] == [
-        ("Trạm Y tế xã Nguyễn Huệ", "series", [30.0, 33.3]),
-        ("Trạm Y tế phường Đông Hà", "series", [None, 6.3]),
+        (s.name, "series", series[s.code]) for s in stations
     ]
     bars = chart_data(client.get(URL, {**TABLE, "periods": "2025"}).content.decode())
-    assert bars["type"] == "bar" and bars["labels"] == ["Trạm Y tế xã Nguyễn Huệ", "Trạm Y tế phường Đông Hà"]
+    assert bars["type"] == "bar" and bars["labels"] == [s.name for s in stations]
     assert [d["role"] for d in bars["datasets"]] == ["value", "target"]
-    assert bars["datasets"][0]["data"] == [33.3, 6.3] and bars["datasets"][1]["data"] == [40.0, 40.0]
+    latest = {"A1": 33.3, "A2": 6.3}
+    assert bars["datasets"][0]["data"] == [latest[s.code] for s in stations]
+    assert bars["datasets"][1]["data"] == [40.0, 40.0]
     one = chart_data(client.get(URL, {**TABLE, "orgunit": "A1", "level": 3}).content.decode())
     assert one["type"] == "line" and [d["role"] for d in one["datasets"]] == ["series", "target"]
     assert one["datasets"][1]["data"] == [None, 40.0]
@@ -113,13 +116,14 @@ def test_defaults_the_top_unit_the_level_below_and_the_last_five_years(world, cl
     content = client_for(world.region_manager).get(URL).content.decode()
     year = timezone.localdate().year
     assert re.findall(r'<th data-period="(\d+)">', content) == [str(y) for y in range(year - 4, year + 1)]
-    assert rows(content) == ["A1", "A2"]  # the stations of region A, the satellite point left to its level
+    # The stations of region A, the satellite point left to its level.
+    assert rows(content) == codes(world.station_a1, world.station_a2)
     assert 'name="orgunit" id="id_orgunit" value="RA"' in content
     assert '<option value="BS_10000" selected>' in content
     content = client_for(world.station_head).get(URL).content.decode()
     assert rows(content) == ["A1"]  # the station itself: only a satellite point lies below
     content = client_for(world.province_admin).get(URL).content.decode()
-    assert rows(content) == ["RA", "RB"]
+    assert rows(content) == codes(world.region_a, world.region_b)
 
 
 def test_a_range_of_quarters_or_months_leaves_out_periods_not_begun(world, client_for):
@@ -171,7 +175,7 @@ def test_htmx_gets_the_results_with_the_form_only(reported, client_for):
 
 def test_a_unit_opens_the_units_below_and_the_unit_above_is_one_click_away(reported, client_for):
     content = client_for(reported.province_admin).get(URL, {**TABLE, "orgunit": "PROV", "level": 2}).content.decode()
-    assert rows(content) == ["RA", "RB"]
+    assert rows(content) == codes(reported.region_a, reported.region_b)
     assert "?indicator=DE_TAI_TRAM_PCT&amp;orgunit=RA&amp;level=3&amp;periods=2024%3B2025" in content
     content = client_for(reported.province_admin).get(URL, TABLE).content.decode()
     assert 'id="analysis-up"' in content and "orgunit=PROV&amp;level=2" in content
