@@ -266,6 +266,7 @@ class IndicatorForm(CatalogueForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["factor"].help_text = _("100 for a percentage, 1,000 for ‰, 10,000 for “per 10,000 population”.")
+        self.fields["factor"].widget.attrs["min"] = 1
         self.fields["confirmed"].help_text = _(
             "Tick only once the formula has been checked against the regulation named as its source."
         )
