@@ -140,7 +140,11 @@ class AnalysisParams:
         unit = unit or s.root
         values: dict[str, Any] = {"indicator": s.indicator.code, "orgunit": unit.code if unit else ""}
         values["level"] = level or s.level or ""
-        values["periods"] = ";".join(p.code for p in s.periods)
+        data = self.form.cleaned_data
+        if data.get("periods"):
+            values["periods"] = ";".join(p.code for p in s.periods)
+        else:  # the same range, so the period type can still be changed on the page it opens
+            values.update(period_type=data["period_type"], start=data["start"].code, end=data["end"].code)
         if s.plan is not None:
             values["plan"] = s.plan.code
         return urlencode(values)

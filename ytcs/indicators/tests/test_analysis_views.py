@@ -124,6 +124,8 @@ def test_defaults_the_top_unit_the_level_below_and_the_last_five_years(world, cl
     assert rows(content) == ["A1"]  # the station itself: only a satellite point lies below
     content = client_for(world.province_admin).get(URL).content.decode()
     assert rows(content) == codes(world.region_a, world.region_b)
+    # A region opens its stations over the same range of years.
+    assert f"orgunit=RA&amp;level=3&amp;period_type=yearly&amp;start={year - 4}&amp;end={year}" in content
 
 
 def test_a_range_of_quarters_or_months_leaves_out_periods_not_begun(world, client_for):

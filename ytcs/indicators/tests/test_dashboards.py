@@ -180,3 +180,14 @@ def test_a_card_links_to_the_analysis_of_the_same_figures(reported, client_for):
     assert '<option value="DE_TAI_TRAM_PCT" selected>' in analysis
     assert re.findall(r'<tr data-unit="([^"]+)">', analysis) == ["RA"]
     assert re.findall(r'<th data-period="(\d+)">', analysis) == ["2022", "2023", "2024", "2025", "2026"]
+
+
+def test_a_user_without_a_role_sees_no_unit_but_no_error(world, client_for):
+    from ytcs.core.testing.factories import UserFactory
+
+    client = client_for(UserFactory(username="nobody"))
+    for url in (URL, "/indicators/analysis/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert 'id="cards"' not in response.content.decode() and 'id="analysis-table"' not in response.content.decode()
+    assert client.get(UNIT_URL, {"unit": "A1"}).status_code == 404
