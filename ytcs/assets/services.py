@@ -313,3 +313,118 @@ def proposal_deliver(
     _step(user=user, proposal=locked, unit=province, action=ProposalStep.Action.DELIVER, comment=comment)
     proposal.status = locked.status
     return items
+
+
+# ---------------------------------------------------------------------------------------------- catalogue and links
+# Added for the equipment and proposal pages: the current catalogue version, the norms table, and a proposal's link
+# to an assessment result of its own unit.
+
+
+def _ensure_catalogue_manager(user: Any) -> None:
+    from ytcs.workforce.catalogue_services import can_manage_catalogues
+
+    if not can_manage_catalogues(user):
+        raise PermissionDenied(_("Only province administrators change the catalogues."))
+
+
+@transaction.atomic
+def catalogue_make_current(*, user: Any, catalogue: Any) -> Any:
+    """Make a version of the equipment catalogue the current one (its norms drive the gaps from now on)."""
+    from ytcs.assets.models import EquipmentCatalogue
+
+    _ensure_catalogue_manager(user)
+    for previous in EquipmentCatalogue.objects.select_for_update().filter(is_current=True).exclude(pk=catalogue.pk):
+        previous.is_current = False
+        save_audited(user=user, instance=previous, recheck_scope=False)
+    if not catalogue.is_current:
+        catalogue.is_current = True
+        save_audited(user=user, instance=catalogue, recheck_scope=False)
+    return catalogue
+
+
+NORM_FIELDS = ("unit_kind", "equipment_type", "quantity", "source", "confirmed")
+
+
+@transaction.atomic
+def norm_save(*, user: Any, catalogue: Any, norm: Any = None, **fields: Any) -> Any:
+    """Add a norm to a catalogue version or change one (quantity, the regulation it comes from, whether that source
+    has been checked): catalogue managers only."""
+    from ytcs.assets.models import EquipmentNorm
+
+    _ensure_catalogue_manager(user)
+    unknown = set(fields) - set(NORM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    norm = norm or EquipmentNorm(catalogue=catalogue)
+    if norm.catalogue_id != catalogue.pk:
+        raise ValidationError(_("This norm belongs to another version of the catalogue."))
+    for name, value in fields.items():
+        setattr(norm, name, value.strip() if isinstance(value, str) else value)
+    if norm.equipment_type_id and norm.equipment_type.catalogue_id != catalogue.pk:
+        raise ValidationError({"equipment_type": [_("Choose a type of this version of the catalogue.")]})
+    if norm.unit_kind not in OrgUnitKind.values:
+        raise ValidationError({"unit_kind": [_("Choose a kind of unit.")]})
+    duplicate = EquipmentNorm.objects.filter(
+        catalogue=catalogue, unit_kind=norm.unit_kind, equipment_type=norm.equipment_type_id
+    ).exclude(pk=norm.pk)
+    if duplicate.exists():
+        raise ValidationError({"equipment_type": [_("This kind of unit already has a norm for this type.")]})
+    save_audited(user=user, instance=norm, recheck_scope=False)
+    return norm
+
+
+@transaction.atomic
+def norm_delete(*, user: Any, norm: Any) -> None:
+    """Remove a norm from a catalogue version (audited)."""
+    _ensure_catalogue_manager(user)
+    with audit_context(user=user):
+        norm.delete()
+
+
+def _ensure_assessment_of(unit: OrgUnit, assessment: Any) -> None:
+    if assessment is not None and assessment.orgunit_id != unit.pk:
+        raise ValidationError({"assessment": [_("Choose an assessment of the proposing unit.")]})
+
+
+@transaction.atomic
+def proposal_draft(
+    *,
+    user: Any,
+    orgunit: OrgUnit,
+    year: int,
+    title: str,
+    justification: str,
+    lines: list[dict[str, Any]],
+    assessment: Any = None,
+) -> InvestmentProposal:
+    """Draft a proposal (as `proposal_create`), refusing an assessment result of another unit."""
+    ensure_can_change(user=user, path=orgunit.path)
+    _ensure_assessment_of(orgunit, assessment)
+    return proposal_create(
+        user=user,
+        orgunit=orgunit,
+        year=year,
+        title=title,
+        justification=justification,
+        lines=lines,
+        assessment=assessment,
+    )
+
+
+@transaction.atomic
+def proposal_edit(
+    *,
+    user: Any,
+    proposal: InvestmentProposal,
+    title: str,
+    justification: str,
+    lines: list[dict[str, Any]],
+    assessment: Any = None,
+) -> InvestmentProposal:
+    """Edit a draft or returned proposal (as `proposal_update`) and the assessment result it refers to."""
+    proposal_update(user=user, proposal=proposal, title=title, justification=justification, lines=lines)
+    _ensure_assessment_of(proposal.orgunit, assessment)
+    if (assessment.pk if assessment else None) != proposal.assessment_id:
+        proposal.assessment = assessment
+        save_audited(user=user, instance=proposal)
+    return proposal
