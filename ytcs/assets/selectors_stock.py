@@ -253,14 +253,34 @@ def unit_alert_counts(*, user: Any, orgunit: OrgUnit, today: datetime.date | Non
     }
 
 
-def medicine_balances_on(*, user: Any, orgunit: OrgUnit, on: datetime.date) -> QuerySet:
-    """Balance of each medicine of one unit on a date (`stock_balances_on`, with the medicine's names): rows of
+def medicine_balances_on(
+    *, user: Any, on: datetime.date, orgunit: OrgUnit | None = None, root: OrgUnit | None = None
+) -> QuerySet:
+    """Balance of each medicine of one unit (`orgunit`) or of the units of a subtree (`root`) on a date
+    (`stock_balances_on`, with the names of the unit and the medicine): rows of orgunit_id, orgunit__code, ...,
     medicine_id, medicine__code, ..., quantity; medicines at zero left out."""
-    return (
-        stock_balances_on(user=user, on=on, root=orgunit)
-        .filter(orgunit_id=orgunit.pk, quantity__gt=0)
-        .values(*MEDICINE_FIELDS, "quantity")
-        .order_by("medicine__active_ingredient", "medicine__strength", "medicine_id")
+    qs = stock_balances_on(user=user, on=on, root=orgunit or root).filter(quantity__gt=0)
+    if orgunit is not None:
+        qs = qs.filter(orgunit_id=orgunit.pk)
+    return qs.values("orgunit_id", "orgunit__code", "orgunit__name", *MEDICINE_FIELDS, "quantity").order_by(
+        "orgunit__path", "medicine__active_ingredient", "medicine__strength", "medicine_id"
+    )
+
+
+def batch_rows(*, user: Any, root: OrgUnit | None, today: datetime.date | None = None) -> QuerySet:
+    """`unit_batches` of a subtree as rows (the API's running balances)."""
+    return unit_batches(user=user, root=root, today=today).values(
+        "orgunit_id",
+        "orgunit__code",
+        "orgunit__name",
+        *MEDICINE_FIELDS,
+        "batch",
+        "expiry_date",
+        "quantity",
+        "is_out",
+        "is_below",
+        "is_expired",
+        "is_expiring",
     )
 
 
@@ -350,6 +370,20 @@ def below_minimum_rows(*, user: Any, root: OrgUnit | None, today: datetime.date 
             "unexpired",
         )
         .order_by("orgunit__path", "medicine__active_ingredient", "medicine__strength", "medicine_id")
+    )
+
+
+def expiring_rows(*, user: Any, root: OrgUnit | None, today: datetime.date | None = None) -> QuerySet:
+    """`expiring_batches` as rows with the names of the unit and the medicine, soonest first."""
+    return expiring_batches(user=user, root=root, today=today).values(
+        "orgunit_id",
+        "orgunit__code",
+        "orgunit__name",
+        *MEDICINE_FIELDS,
+        "medicine__minimum_stock",
+        "batch",
+        "expiry_date",
+        "quantity",
     )
 
 

@@ -158,7 +158,7 @@ def stock_view(request):
         "query": query_without_page(request),
     }
     if on:
-        context["medicine_totals"] = list(selectors.medicine_balances_on(user=request.user, orgunit=unit, on=on))
+        context["medicine_totals"] = list(selectors.medicine_balances_on(user=request.user, on=on, orgunit=unit))
         context["page"] = paginate(
             request, selectors.batch_balances_on(user=request.user, on=on, orgunit=unit), default_size=100
         )
