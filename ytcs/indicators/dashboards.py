@@ -174,6 +174,11 @@ class Figure:
     query: str = ""
 
     @property
+    def number_format(self) -> str:
+        """floatformat's argument for targets (stored as floats): the indicator's decimals, trailing zeros off."""
+        return f"-{self.indicator.decimals}g"
+
+    @property
     def achieved(self) -> Decimal | None:
         return analytics.achieved_percent(
             self.value, self.target.value if self.target else None, self.indicator.higher_is_better

@@ -235,6 +235,7 @@ def analysis_view(request: HttpRequest) -> HttpResponse:
                 "query": query_without_page(request),
                 "export_query": params.query,
                 "value_format": f"{indicator.decimals}g",
+                "target_format": f"-{indicator.decimals}g",  # targets are floats: trailing zeros off
                 "chart": dashboards.analysis_chart(
                     indicator=indicator, units=shown, periods=selection.periods, cells=cells
                 ),
