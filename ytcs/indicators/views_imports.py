@@ -161,7 +161,9 @@ def export_view(request):
     """Values of a data set, periods and a unit (and the units below) in the caller's scope: the .xlsx template
     filled in, or DHIS2's dataValueSets JSON."""
     data_sets = list(selectors_imports.data_set_choices())
-    form = ExportForm(request.GET or None, data_sets=data_sets)
+    units = selectors_imports.unit_choices_for_export(user=request.user)
+    initial = {"orgunit": units[0][0]} if units else {}
+    form = ExportForm(request.GET or None, data_sets=data_sets, initial=initial)
     if form.is_bound and form.is_valid():
         try:
             spec = selectors_imports.export_spec(user=request.user, params=form.query())
@@ -184,7 +186,7 @@ def export_view(request):
             return xlsx_response(exchange.export_workbook(rows), f"{stem}.xlsx")
     context = {
         "form": form,
-        "units": selectors_imports.unit_choices_for_export(user=request.user),
+        "units": units,
         "can_import": selectors_imports.may_enter_somewhere(user=request.user),
     }
     return render(request, "indicators/imports/export.html", context)
