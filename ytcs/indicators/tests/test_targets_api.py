@@ -233,3 +233,45 @@ def test_schema_documents_the_target_paths(world):
     assert {"plan", "indicator", "year", "level"} <= {
         p["name"] for p in paths["/api/v1/targets/at-risk/"]["get"]["parameters"]
     }
+
+
+def test_list_query_counts_do_not_grow_with_rows(world, data, api_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ytcs.indicators import target_services as services
+    from ytcs.indicators.target_services import TargetInput
+    from ytcs.indicators.tests.helpers import indicator
+
+    api = api_for(world.province_admin)
+    api.get(PLANS)  # the token and the caller's roles are read once per request either way
+
+    def counts():
+        out = []
+        for url in (PLANS, targets_url("KH-RA")):
+            with CaptureQueriesContext(connection) as queries:
+                ok(api.get(url))
+            out.append(len(queries))
+        return out
+
+    few = counts()
+    for n in range(6):
+        plan = services.plan_create(
+            user=world.province_admin,
+            orgunit=world.region_a,
+            code=f"KH-{n}",
+            name=f"Kế hoạch {n}",
+            start_year=2025,
+            end_year=2030,
+        )
+        services.targets_set(
+            user=world.province_admin,
+            plan=plan,
+            items=[TargetInput(indicator("BS_10000"), world.station_a1, 2025 + n, n)],
+        )
+    services.targets_set(
+        user=world.province_admin,
+        plan=data["plan"],
+        items=[TargetInput(indicator("BS_10000"), world.station_a2, year, 9) for year in range(2024, 2031)],
+    )
+    assert counts() == few
