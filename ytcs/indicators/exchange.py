@@ -1096,6 +1096,21 @@ def failed_summary(message: str, options: Options | None = None) -> dict[str, An
     )
 
 
+def with_header(options: Options, header: Mapping[str, Any]) -> Options:
+    """The options with the file's own id schemes and dryRun: as in DHIS2, schemes given in the data value set win
+    over the request's, and a dry run asked for by either is one."""
+    given = {name: header.get(name) for name in ("idScheme", *SCHEME_PARAMS) if _text(header.get(name))}
+    dry_run = options.dry_run or parse_bool(header.get("dryRun", False), name="dryRun")
+    if not given and dry_run == options.dry_run:
+        return options
+    if "idScheme" in given:
+        # A file's general scheme replaces the request's specific ones too.
+        merged = {"importStrategy": options.strategy, "async": options.async_, **given}
+    else:
+        merged = {**options.as_dict(), **given}
+    return replace(Options.parse(merged), dry_run=dry_run, async_=options.async_)
+
+
 def _check(
     *, user: Any, source: Any, fmt: str, options: Options, progress: Progress | None, header: Mapping | None = None
 ) -> tuple[Checker, Any]:
@@ -1104,16 +1119,18 @@ def _check(
             reader: JsonReader | XlsxReader = XlsxReader(handle, size=size, keep_blank=options.strategy == DELETE)
         else:
             reader = JsonReader(handle, size=size, header=header)
-        catalogue = Catalogue(user=user, options=options)
         checker: Checker | None = None
         for raw in reader.values():
             if checker is None:
-                checker = Checker(catalogue, header=reader.header)
+                # Made at the first value: the header read by then may set id schemes.
+                checker = Checker(
+                    Catalogue(user=user, options=with_header(options, reader.header)), header=reader.header
+                )
             checker.check(raw)
             if progress is not None and checker.count % PROGRESS_EVERY == 0:
                 progress("checking", *reader.progress)
         if checker is None:
-            checker = Checker(catalogue, header=reader.header)
+            checker = Checker(Catalogue(user=user, options=with_header(options, reader.header)), header=reader.header)
         checker.finish()
         if progress is not None:
             done, total = reader.progress
@@ -1170,9 +1187,8 @@ def _import(*, user: Any, source: Any, fmt: str, options: Options, progress: Pro
         checker, reader = _check(
             user=user, source=path_or_bytes, fmt=fmt, options=options, progress=progress, header=reader.header
         )
-    dry_run = options.dry_run or parse_bool(reader.header.get("dryRun", False), name="dryRun")
-    if dry_run != options.dry_run:
-        options = replace(options, dry_run=dry_run)
+    options = checker.options
+    dry_run = options.dry_run
     total = checker.count
     if checker.conflicts:
         n = len(checker.conflicts)

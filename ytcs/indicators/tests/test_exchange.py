@@ -528,3 +528,22 @@ def test_periods_between_follow_the_data_sets_types():
     codes = exchange.periods_between([data_set("TYT_THANG"), data_set("TYT_NAM")], start, end)
     assert codes == ["202501", "202502", "202503", "202504", "202505", "202506"]
     assert combo("NAM").code == "NAM"
+
+
+def test_the_files_own_id_schemes_and_dry_run_apply_as_in_dhis2(world):
+    pe = month()
+    de = element("KCB_BHYT")
+    content = dvs(
+        [{"dataElement": str(de.pk), "orgUnit": str(world.station_a1.pk), "value": "3"}],
+        period=pe,
+        idScheme="UID",
+        dryRun=True,
+    )
+    summary = run(world.region_manager, content, orgUnitIdScheme="CODE")
+    assert summary["status"] == "SUCCESS", summary["conflicts"]
+    assert summary["importOptions"]["dryRun"] is True
+    assert summary["importOptions"]["idSchemes"] == {"idScheme": {"type": "UID"}}
+    assert summary["importCount"]["imported"] == 1 and not DataValue.objects.exists()
+    by_name = dvs([{"dataElement": de.name, "orgUnit": "A1", "value": "3"}], period=pe, dataElementIdScheme="NAME")
+    assert run(world.region_manager, by_name)["importCount"]["imported"] == 1
+    assert stored() == {("A1", pe, "KCB_BHYT", "default"): 3}
