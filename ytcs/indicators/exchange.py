@@ -1335,6 +1335,7 @@ class ExportSpec:
     periods: tuple[str, ...] = ()
     units: tuple[OrgUnit, ...] = ()
     children: bool = False
+    updated_since: datetime.datetime | None = None
     options: Options = field(default_factory=Options)
 
     @property

@@ -4,6 +4,7 @@ units as DHIS2's /api/me lists them. Each starts from the viewer's restriction."
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import reduce
 from operator import or_
@@ -13,6 +14,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ytcs.accounts.roles import ENTER_DATA, actions_for_role
@@ -205,12 +208,41 @@ def _date(text: str, param: str) -> datetime.date:
     raise _query_error(param, _("“%(value)s” is not a date (yyyy-mm-dd).") % {"value": text}, "E2004")
 
 
+DURATION = re.compile(r"^(\d{1,6})([dhm])$")
+
+
+def _updated_since(params: Mapping[str, Sequence[str]]) -> datetime.datetime | None:
+    """DHIS2's lastUpdated (a date or date-time) or lastUpdatedDuration ("10d", "5h", "30m"): values changed since."""
+    text = ((params.get("lastUpdated") or [""])[-1] or "").strip()
+    duration = ((params.get("lastUpdatedDuration") or [""])[-1] or "").strip()
+    if duration:
+        match = DURATION.match(duration)
+        if not match:
+            raise _query_error(
+                "lastUpdatedDuration", _("Duration is not valid: `%(value)s`") % {"value": duration}, "E2005"
+            )
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
+        return timezone.now() - datetime.timedelta(**{unit: int(match.group(1))})
+    if not text:
+        return None
+    moment = parse_datetime(text)
+    if moment is None:
+        try:
+            day = _date(text, "lastUpdated")
+        except ValidationError:
+            raise _query_error(
+                "lastUpdated", _("“%(value)s” is not a date (yyyy-mm-dd).") % {"value": text}, "E2004"
+            ) from None
+        moment = datetime.datetime.combine(day, datetime.time.min)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
 def export_spec(*, user: Any, params: Mapping[str, Sequence[str]]) -> exchange.ExportSpec:
-    """What a GET dataValueSets asks for: DHIS2's parameters dataSet, dataElement, period | startDate+endDate,
-    orgUnit, children. The input schemes (inputIdScheme, inputOrgUnitIdScheme, inputDataSetIdScheme,
-    inputDataElementIdScheme; CODE by default) read them, idScheme and the object schemes write the answer.
-    ValidationError naming the parameter with DHIS2's error code; Http404 for a unit that does not exist or lies
-    outside the caller's scope."""
+    """What a GET dataValueSets asks for: DHIS2's parameters dataSet, dataElement, period | startDate+endDate |
+    lastUpdated | lastUpdatedDuration, orgUnit, children. The input schemes (inputIdScheme, inputOrgUnitIdScheme,
+    inputDataSetIdScheme, inputDataElementIdScheme; CODE by default) read them, idScheme and the object schemes
+    write the answer. ValidationError naming the parameter with DHIS2's error code; Http404 for a unit that does
+    not exist or lies outside the caller's scope."""
     last = {k: (v[-1] if v else None) for k, v in params.items()}
     options = exchange.Options.parse(last)
     # DHIS2 reads the request's identifiers with the input schemes and writes the answer with the others.
@@ -249,6 +281,7 @@ def export_spec(*, user: Any, params: Mapping[str, Sequence[str]]) -> exchange.E
             element_ids.add(de_ids[text])
     period_texts = _split(params.get("period", []))
     start, end = (params.get("startDate") or [""])[-1], (params.get("endDate") or [""])[-1]
+    since = _updated_since(params)
     if period_texts and (start or end):
         raise _query_error("period", _("Both periods and start/end date cannot be specified."), "E2003")
     if period_texts:
@@ -266,8 +299,14 @@ def export_spec(*, user: Any, params: Mapping[str, Sequence[str]]) -> exchange.E
         periods = exchange.periods_between(types, start_date, end_date) if types else []
         if not types:
             periods = [p.code for t in ("monthly", "quarterly", "yearly") for p in P.between(start_date, end_date, t)]
+    elif since is not None:
+        periods = []
     else:
-        raise _query_error("period", _("At least one period, or a start and an end date, must be specified."), "E2002")
+        raise _query_error(
+            "period",
+            _("At least one period, a start and an end date, or lastUpdated must be specified."),
+            "E2002",
+        )
     if len(periods) > MAX_EXPORT_PERIODS:
         raise _query_error("period", _("At most %(n)d periods at a time.") % {"n": MAX_EXPORT_PERIODS}, "E2002")
     unit_texts = _split(params.get("orgUnit", []))
@@ -297,15 +336,18 @@ def export_spec(*, user: Any, params: Mapping[str, Sequence[str]]) -> exchange.E
         periods=tuple(periods),
         units=tuple(units),
         children=children,
+        updated_since=since,
         options=options,
     )
 
 
 def export_values(*, user: Any, spec: exchange.ExportSpec) -> QuerySet[DataValue]:
     """The values an export returns, restricted to the caller's view scope, in a stable order."""
-    qs = DataValue.objects.restrict(user, VIEW).filter(
-        period__in=spec.periods, data_element_id__in=spec.data_element_ids
-    )
+    qs = DataValue.objects.restrict(user, VIEW).filter(data_element_id__in=spec.data_element_ids)
+    if spec.periods or spec.updated_since is None:
+        qs = qs.filter(period__in=spec.periods)
+    if spec.updated_since is not None:
+        qs = qs.filter(last_updated__gte=spec.updated_since)
     if spec.children:
         qs = qs.filter(reduce(or_, [subtree_q("orgunit__path", unit.path) for unit in spec.units]))
     else:

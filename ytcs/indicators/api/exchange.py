@@ -66,6 +66,8 @@ EXPORT_PARAMETERS = [
     OpenApiParameter("period", str, many=True, description="ISO period(s): 2025, 2025Q1, 202501."),
     OpenApiParameter("startDate", OpenApiTypes.DATE, description="With endDate: periods lying between them."),
     OpenApiParameter("endDate", OpenApiTypes.DATE),
+    OpenApiParameter("lastUpdated", str, description="Values changed since this date (or date-time)."),
+    OpenApiParameter("lastUpdatedDuration", str, description='Values changed in the last "10d", "5h" or "30m".'),
     OpenApiParameter("orgUnit", str, many=True, description="Org unit code(s) (in your scope, 404 otherwise)."),
     OpenApiParameter("children", OpenApiTypes.BOOL, description="Include every unit below."),
     OpenApiParameter("idScheme", str, enum=list(exchange.ID_SCHEMES), description="Identifiers of the answer."),

@@ -547,3 +547,23 @@ def test_the_files_own_id_schemes_and_dry_run_apply_as_in_dhis2(world):
     by_name = dvs([{"dataElement": de.name, "orgUnit": "A1", "value": "3"}], period=pe, dataElementIdScheme="NAME")
     assert run(world.region_manager, by_name)["importCount"]["imported"] == 1
     assert stored() == {("A1", pe, "KCB_BHYT", "default"): 3}
+
+
+def test_export_by_last_updated_for_incremental_synchronisation(world):
+    pe = month()
+    sample(world, pe)
+    old = timezone.now() - datetime.timedelta(days=30)
+    DataValue.objects.exclude(orgunit=world.station_a2).update(last_updated=old)
+    params = {"dataSet": ["TYT_THANG"], "orgUnit": ["PROV"], "children": ["true"]}
+    for since in (
+        {"lastUpdatedDuration": ["2d"]},
+        {"lastUpdated": [(timezone.localdate() - datetime.timedelta(days=2)).isoformat()]},
+    ):
+        s = selectors_imports.export_spec(user=world.province_admin, params={**params, **since})
+        data = exchange.export_json(s, selectors_imports.export_rows(user=world.province_admin, spec=s))
+        assert [v["orgUnit"] for v in data["dataValues"]] == ["A2"], since
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as raised:
+        selectors_imports.export_spec(user=world.province_admin, params={**params, "lastUpdatedDuration": ["2w"]})
+    assert raised.value.error_dict["lastUpdatedDuration"][0].code == "E2005"
