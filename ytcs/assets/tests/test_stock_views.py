@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -107,6 +108,12 @@ def scenario(world, meds):
     return meds
 
 
+def english(client):
+    """Answers in English (the language switch's cookie), for assertions on message text."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 def url(name: str, **params) -> str:
     from urllib.parse import urlencode
 
@@ -148,12 +155,11 @@ def test_a_receipt_through_the_page_adds_an_entry_and_the_balance(world, meds, c
 def test_an_issue_larger_than_the_balance_is_refused_keeps_what_was_typed_and_writes_nothing(world, meds, client_for):
     receive(world.station_head, world.station_a1, meds.para, "L1", 10, ahead(300), ago(5))
     batch = StockBalance.objects.get()
-    client = client_for(world.station_head)
+    client = english(client_for(world.station_head))
     with translation.override("en"):
         response = client.post(
             url("stock_issue", unit="A1"),
             {"batch": batch.pk, "quantity": "11", "occurred_on": dmy(ago(1)), "reason": "Khám ngoại trú"},
-            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 200
     form = response.context["form"]
@@ -188,22 +194,19 @@ def test_an_issue_form_offers_only_batches_in_stock(world, meds, client_for):
 def test_an_adjustment_needs_a_reason_and_a_change_and_corrects_with_a_new_entry(world, meds, client_for):
     receive(world.station_head, world.station_a1, meds.para, "L1", 10, ahead(300), ago(5))
     batch = StockBalance.objects.get()
-    client = client_for(world.station_head)
+    client = english(client_for(world.station_head))
     with translation.override("en"):
         missing = client.post(
             url("stock_adjust", unit="A1"),
             {"batch": batch.pk, "change": "-3", "occurred_on": dmy(ago(1)), "reason": ""},
-            HTTP_ACCEPT_LANGUAGE="en",
         )
         zero = client.post(
             url("stock_adjust", unit="A1"),
             {"batch": batch.pk, "change": "0", "occurred_on": dmy(ago(1)), "reason": "Kiểm kê"},
-            HTTP_ACCEPT_LANGUAGE="en",
         )
         too_many = client.post(
             url("stock_adjust", unit="A1"),
             {"batch": batch.pk, "change": "-11", "occurred_on": dmy(ago(1)), "reason": "Kiểm kê"},
-            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert missing.context["form"].errors["reason"] == ["Say why the stock is adjusted."]
     assert "change" in zero.context["form"].errors
@@ -245,8 +248,8 @@ def test_a_transfer_moves_the_batch_and_needs_rights_on_both_ends(world, meds, c
         world.station_a1,
     )
     with translation.override("en"):
-        same = client_for(world.region_manager).post(
-            url("stock_transfer", unit="A1"), {**data, "to_unit": "A1"}, HTTP_ACCEPT_LANGUAGE="en"
+        same = english(client_for(world.region_manager)).post(
+            url("stock_transfer", unit="A1"), {**data, "to_unit": "A1"}
         )
     assert same.context["form"].errors["to_unit"] == ["A transfer goes to another unit."]
 
