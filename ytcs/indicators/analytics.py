@@ -179,13 +179,22 @@ def row_units(*, user: Any, root: OrgUnit | None, level: int | None, periods: Se
 # ---------------------------------------------------------------------------------------------- evaluation
 
 
+class FigureCache(dict):
+    """Registry figures already computed, shared by the evaluations of one page: (date, level, root id, reference)
+    → {unit id: figure} for every unit of the level under the root. Keep one for a request only (the registry
+    changes)."""
+
+
 class Evaluator:
     """Evaluates indicators for a fixed set of units (all of one level) over periods, fetching every input once."""
 
-    def __init__(self, *, user: Any, units: Sequence[OrgUnit], root: OrgUnit | None = None) -> None:
+    def __init__(
+        self, *, user: Any, units: Sequence[OrgUnit], root: OrgUnit | None = None, cache: FigureCache | None = None
+    ) -> None:
         self.user = user
         self.units = list(units)
         self.root = root
+        self.cache = cache if cache is not None else FigureCache()
         self._constants: dict[str, float] | None = None
 
     def _parsed(self, indicator: Indicator) -> tuple[expressions.Expression, expressions.Expression]:
@@ -272,15 +281,28 @@ class Evaluator:
                 continue
             on = registry.as_of(period.end, today)
             if on not in by_date:
-                scope = registry.Scope(user=self.user, level=level, on=on, root=self.root)
-                by_unit: dict[int, dict] = defaultdict(dict)
-                for (unit_id, ref), figure in registry.values(
-                    scope=scope, refs=refs, unit_ids=[u.pk for u in self.units]
-                ).items():
-                    by_unit[unit_id][ref] = figure
-                by_date[on] = by_unit
+                by_date[on] = self._figures_on(on, level, refs)
             out[period.code] = by_date[on]
         return out
+
+    def _figures_on(
+        self, on: datetime.date, level: int, refs: Sequence[expressions.RegistryRef]
+    ) -> dict[int, dict[expressions.RegistryRef, float | None]]:
+        """Figures of every unit on a date; each (date, level, root, figure) is computed once per cache, so a
+        dashboard asking for "stations" in four indicators and five years runs each query once."""
+        root_key = self.root.pk if self.root is not None else None
+        missing = [ref for ref in refs if (on, level, root_key, ref) not in self.cache]
+        if missing:
+            scope = registry.Scope(user=self.user, level=level, on=on, root=self.root)
+            for ref in missing:
+                self.cache[(on, level, root_key, ref)] = registry.figures(scope=scope, ref=ref)
+        by_unit: dict[int, dict] = defaultdict(dict)
+        for ref in refs:
+            figures = self.cache[(on, level, root_key, ref)]
+            default = 0.0 if ref.key in registry.ZERO_WHEN_ABSENT else None
+            for unit in self.units:
+                by_unit[unit.pk][ref] = figures.get(unit.pk, default)
+        return by_unit
 
     def cells(self, indicator: Indicator, periods: Sequence[P.Period]) -> dict[tuple[int, str], Cell]:
         numerator, denominator = self._parsed(indicator)
@@ -305,11 +327,11 @@ class Evaluator:
         return out
 
 
-def compute(query: Query, *, units: Sequence[OrgUnit] | None = None) -> list[Cell]:
+def compute(query: Query, *, units: Sequence[OrgUnit] | None = None, cache: FigureCache | None = None) -> list[Cell]:
     """The table: a cell per row unit and period, with the target of its year and the next target."""
     if units is None:
         units = row_units(user=query.user, root=query.root, level=query.level, periods=query.periods)
-    cells = Evaluator(user=query.user, units=units, root=query.root).cells(query.indicator, query.periods)
+    cells = Evaluator(user=query.user, units=units, root=query.root, cache=cache).cells(query.indicator, query.periods)
     targets = targets_for(user=query.user, indicator=query.indicator, units=units, plan=query.plan)
     out = []
     for unit in units:
@@ -340,10 +362,11 @@ def outlook(
     year: int,
     root: OrgUnit | None = None,
     plan: TargetPlan | None = None,
+    cache: FigureCache | None = None,
 ) -> list[Outlook]:
     """Trend of the yearly values up to `year` and projection to each unit's next target (from `year` on)."""
     years = [P.Period(y) for y in range(year - TREND_YEARS + 1, year + 1)]
-    cells = Evaluator(user=user, units=units, root=root).cells(indicator, years)
+    cells = Evaluator(user=user, units=units, root=root, cache=cache).cells(indicator, years)
     targets = targets_for(user=user, indicator=indicator, units=units, plan=plan)
     out = []
     for unit in units:

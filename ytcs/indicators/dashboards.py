@@ -315,11 +315,12 @@ def _children_chart(card: Card, figures: list[Figure]) -> dict[str, Any]:
 
 
 def _monthly_chart(
-    *, user: Any, card: Card, months: tuple[P.Period, ...], plan: TargetPlan | None
+    *, user: Any, card: Card, months: tuple[P.Period, ...], plan: TargetPlan | None, cache: analytics.FigureCache
 ) -> dict[str, Any] | None:
     cells = analytics.compute(
         analytics.Query(user=user, indicator=card.indicator, periods=months, root=card.unit, plan=plan),
         units=[card.unit],
+        cache=cache,
     )
     sets = [dataset(_("Value"), [c.value for c in cells])]
     targets = [c.target.value if c.target else None for c in cells]
@@ -351,11 +352,14 @@ def build(*, user: Any, root: OrgUnit, year: int, plan: TargetPlan | None = None
     monthly = selectors.monthly_indicator_codes(indicators) if station else set()
     months = months_of(year, today) if monthly else ()
     cards: list[Card] = []
+    cache = analytics.FigureCache()  # "stations", "population"... computed once for every indicator and year
     by_child: dict[int, list[Figure | None]] = {u.pk: [] for u in children}
     at_risk: list[Figure] = []
     for indicator in indicators:
         targets = targets_for(user=user, indicator=indicator, units=[root, *children], plan=plan)
-        own = analytics.outlook(user=user, indicator=indicator, units=[root], year=year, root=root, plan=plan)[0]
+        own = analytics.outlook(
+            user=user, indicator=indicator, units=[root], year=year, root=root, plan=plan, cache=cache
+        )[0]
         base = _figure(indicator, root, own, targets)
         card = Card(**{f: getattr(base, f) for f in ("indicator", "unit", "outlook", "value", "value_year", "target")})
         span = {"start": P.Period(first), "end": P.Period(year), "period_type": PeriodType.YEARLY}
@@ -363,7 +367,7 @@ def build(*, user: Any, root: OrgUnit, year: int, plan: TargetPlan | None = None
         card.chart = _trend_chart(card, targets, first, year)
         if children:
             outlooks = analytics.outlook(
-                user=user, indicator=indicator, units=children, year=year, root=root, plan=plan
+                user=user, indicator=indicator, units=children, year=year, root=root, plan=plan, cache=cache
             )
             compare_year = card.value_year or year
             figures = [_figure(indicator, o.unit, o, targets, year=compare_year) for o in outlooks]
@@ -382,7 +386,7 @@ def build(*, user: Any, root: OrgUnit, year: int, plan: TargetPlan | None = None
                 period_type=PeriodType.YEARLY,
             )
         if indicator.code in monthly and months:
-            card.monthly_chart = _monthly_chart(user=user, card=card, months=months, plan=plan)
+            card.monthly_chart = _monthly_chart(user=user, card=card, months=months, plan=plan, cache=cache)
             card.monthly_query = analysis_query(
                 indicator=indicator,
                 unit=root,

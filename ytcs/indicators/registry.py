@@ -154,7 +154,13 @@ _COMPUTE: dict[str, Callable[[Scope, str | None], dict[int, float]]] = {
 }
 
 # Counts are 0 where nothing matches; a population is unknown (no ratio) where none is recorded.
-_ZERO_WHEN_ABSENT = frozenset(_COMPUTE) - {"population"}
+ZERO_WHEN_ABSENT = frozenset(_COMPUTE) - {"population"}
+
+
+def figures(*, scope: Scope, ref: RegistryRef) -> dict[int, float]:
+    """One figure for every unit of the scope's level that has one (one grouped query); units absent have 0 for
+    counts and no value for the population (`ZERO_WHEN_ABSENT`)."""
+    return _COMPUTE[ref.key](scope, ref.arg)
 
 
 def values(
@@ -164,7 +170,7 @@ def values(
     out: dict[tuple[int, RegistryRef], float | None] = {}
     for ref in refs:
         figures = _COMPUTE[ref.key](scope, ref.arg)
-        default = 0.0 if ref.key in _ZERO_WHEN_ABSENT else None
+        default = 0.0 if ref.key in ZERO_WHEN_ABSENT else None
         for unit_id in unit_ids:
             out[(unit_id, ref)] = figures.get(unit_id, default)
     return out
