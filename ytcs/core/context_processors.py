@@ -34,7 +34,11 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # a section whose pages have not landed yet
             continue
-        nav_items.append(
-            {"url": url, "label": label, "active": name.split(":")[0] == app and app != "core" or name == current}
-        )
+        nav_items.append({"url": url, "label": label, "name": name, "active": False})
+    # The entry whose view the page is (or whose pages it belongs to, "indicators:entry_form" → "indicators:entry");
+    # otherwise the first entry of the page's app, so one section is marked, never two.
+    exact = [i for i in nav_items if current == i["name"] or current.startswith(i["name"] + "_")]
+    same_app = [i for i in nav_items if app and app != "core" and i["name"].split(":")[0] == app]
+    for item in (exact or same_app)[:1]:
+        item["active"] = True
     return {"nav_items": nav_items}

@@ -172,3 +172,16 @@ def test_home_shows_the_latest_verified_national_criteria_results_of_the_scope(w
         "0",
         "1",
     ]  # verified A1 and A2; A2 passed; none failed (B1 is not in scope); A1 no verdict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [("/indicators/", "Chỉ số"), ("/indicators/entry/", "Nhập số liệu"), ("/indicators/analysis/", "Chỉ số")],
+)
+def test_the_menu_marks_one_section_as_current(world, client_for, url, label):
+    import re
+
+    page = client_for(world.province_admin).get(url).content.decode().split("</nav>")[0]  # the header menu
+    current = re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', page)
+    assert current == [label]
