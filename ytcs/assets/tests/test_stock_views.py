@@ -161,9 +161,9 @@ def test_an_issue_larger_than_the_balance_is_refused_keeps_what_was_typed_and_wr
             url("stock_issue", unit="A1"),
             {"batch": batch.pk, "quantity": "11", "occurred_on": dmy(ago(1)), "reason": "Khám ngoại trú"},
         )
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert form.errors["quantity"] == ["Only 10 viên of batch L1 are in stock; 11 cannot be taken out."]
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert form.errors["quantity"] == ["Only 10 viên of batch L1 are in stock; 11 cannot be taken out."]
     page = response.content.decode()
     assert 'value="11"' in page and "Khám ngoại trú" in page and f'<option value="{batch.pk}" selected>' in page
     assert StockEntry.objects.count() == 1 and balance(world.station_a1, meds.para, "L1") == 10
@@ -208,12 +208,12 @@ def test_an_adjustment_needs_a_reason_and_a_change_and_corrects_with_a_new_entry
             url("stock_adjust", unit="A1"),
             {"batch": batch.pk, "change": "-11", "occurred_on": dmy(ago(1)), "reason": "Kiểm kê"},
         )
-    assert missing.context["form"].errors["reason"] == ["Say why the stock is adjusted."]
-    assert "change" in zero.context["form"].errors
-    # The service's error on the quantity lands on the field the form calls "change".
-    assert too_many.context["form"].errors["change"] == [
-        "Only 10 viên of batch L1 are in stock; 11 cannot be taken out."
-    ]
+        assert missing.context["form"].errors["reason"] == ["Say why the stock is adjusted."]
+        assert "change" in zero.context["form"].errors
+        # The service's error on the quantity lands on the field the form calls "change".
+        assert too_many.context["form"].errors["change"] == [
+            "Only 10 viên of batch L1 are in stock; 11 cannot be taken out."
+        ]
     assert StockEntry.objects.count() == 1
     ok = client.post(
         url("stock_adjust", unit="A1"),
@@ -251,7 +251,7 @@ def test_a_transfer_moves_the_batch_and_needs_rights_on_both_ends(world, meds, c
         same = english(client_for(world.region_manager)).post(
             url("stock_transfer", unit="A1"), {**data, "to_unit": "A1"}
         )
-    assert same.context["form"].errors["to_unit"] == ["A transfer goes to another unit."]
+        assert same.context["form"].errors["to_unit"] == ["A transfer goes to another unit."]
 
 
 def test_a_station_head_sees_and_changes_only_their_station(world, meds, client_for):
