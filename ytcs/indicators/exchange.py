@@ -692,7 +692,8 @@ class Checker:
         self._reports: dict[tuple, tuple[list[DataSet], str | None]] = {}
         # Excel row of each value (indexes of the template's values are 0, 1, 2... in order).
         self._rows = array("l")
-        self._unknown_units: dict[str, list[RawValue]] = {}
+        # Values whose unit is not among the caller's, by identifier: (index, Excel row) only, to stay small.
+        self._unknown_units: dict[str, list[tuple[int, int | None]]] = {}
         header = header or {}
         self.data_set: DataSet | None = None
         self.unknown_data_set: str | None = None
@@ -749,7 +750,7 @@ class Checker:
         unit_id = self.cat.unit_ids.get(raw.orgunit) if raw.orgunit else None
         if unit_id is None:
             ok = False
-            self._unknown_units.setdefault(raw.orgunit or "", []).append(raw)
+            self._unknown_units.setdefault(raw.orgunit or "", []).append((raw.index, raw.row))
         if raw.combo:
             coc_id = self.cat.combo_ids.get(raw.combo)
             if coc_id is None:
@@ -898,25 +899,24 @@ class Checker:
             scheme = self.options.scheme("orgunit")
             known = _existing_unit_identifiers(list(self._unknown_units), scheme)
             username = getattr(self.cat.user, "username", "")
-            for text, raws in self._unknown_units.items():
-                for raw in raws:
-                    if text in known:
-                        self.conflicts.add(
-                            raw,
-                            "E7617",
-                            {"organisationUnit": text, "user": username},
-                            _("Unit `%(ou)s` lies outside the units where %(user)s may enter data.")
-                            % {"ou": text, "user": username},
-                            "orgUnit",
-                        )
-                    else:
-                        self.conflicts.add(
-                            raw,
-                            "E7612",
-                            {"organisationUnit": text},
-                            _("Organisation unit not found or not accessible: `%(id)s`") % {"id": text},
-                            "orgUnit",
-                        )
+            for text, places in self._unknown_units.items():
+                if text in known:
+                    conflict = (
+                        "E7617",
+                        {"organisationUnit": text, "user": username},
+                        _("Unit `%(ou)s` lies outside the units where %(user)s may enter data.")
+                        % {"ou": text, "user": username},
+                        "orgUnit",
+                    )
+                else:
+                    conflict = (
+                        "E7612",
+                        {"organisationUnit": text},
+                        _("Organisation unit not found or not accessible: `%(id)s`") % {"id": text},
+                        "orgUnit",
+                    )
+                for index, row in places:
+                    self.conflicts.add(RawValue(index, row, None, None, text, None, None), *conflict)
             self._unknown_units = {}
         self.entries.sort()
         previous: Checked | None = None
@@ -956,7 +956,7 @@ def _existing_unit_identifiers(identifiers: list[str], scheme: str) -> set[str]:
     for start in range(0, len(identifiers), step):
         batch = [i for i in identifiers[start : start + step] if i]
         if scheme in ("UID", "ID"):
-            numbers = [int(i) for i in batch if i.isdigit()]
+            numbers = [int(i) for i in batch if i.isdecimal()]
             found |= {str(pk) for pk in OrgUnit.objects.filter(pk__in=numbers).values_list("pk", flat=True)}
         elif scheme == "NAME":
             found |= set(OrgUnit.objects.filter(name__in=batch).values_list("name", flat=True))

@@ -317,7 +317,7 @@ def export_spec(*, user: Any, params: Mapping[str, Sequence[str]]) -> exchange.E
     visible = OrgUnit.objects.restrict(user, VIEW)
     scheme = inputs.scheme("orgunit")
     if scheme in ("UID", "ID"):
-        found = {str(u.pk): u for u in visible.filter(pk__in=[int(t) for t in unit_texts if t.isdigit()])}
+        found = {str(u.pk): u for u in visible.filter(pk__in=[int(t) for t in unit_texts if t.isdecimal()])}
     elif scheme == "NAME":
         found = {}
         for unit in visible.filter(name__in=unit_texts):
@@ -429,7 +429,7 @@ def _one(qs: QuerySet, text: str | None) -> Any:
     if not text:
         return None
     found = qs.filter(code=text).first()
-    if found is None and text.isdigit():
+    if found is None and text.isdecimal():
         found = qs.filter(pk=int(text)).first()
     return found
 
