@@ -188,3 +188,46 @@ def test_apitoken_and_basic_authenticate_the_v1_api_too(world, client):
 
     basic = base64.b64encode(f"region_manager:{PASSWORD}".encode()).decode()
     assert client.get("/api/v1/import-jobs/", HTTP_AUTHORIZATION=f"Basic {basic}").status_code == 200
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a "null" type, refs point into the document."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    if "$ref" in node:
+        node["$ref"] = node["$ref"].replace("#/components/schemas/", "#/definitions/")
+    return node
+
+
+def test_the_exchange_answers_match_their_openapi_schema(world, api_for, django_capture_on_commit_callbacks):
+    import jsonschema
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    definitions = _json_schema(schema["components"]["schemas"])
+
+    def check(path, method, status, data):
+        content = schema["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+        jsonschema.Draft4Validator({**_json_schema(content), "definitions": definitions}).validate(data)
+
+    client = api_for(world.region_manager)
+    ok = client.post(URL, body({"dataElement": "KCB_BHYT", "value": "5", "comment": "Ghi"}), format="json")
+    check(URL, "post", 200, ok.json())
+    conflict = client.post(URL, body({"dataElement": "KHONG_CO", "value": "5"}), format="json")
+    check(URL, "post", 409, conflict.json())
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(URL + "?async=true", body({"dataElement": "KCB_BHYT", "value": "6"}), format="json")
+    check(URL, "post", 202, queued.json())
+    exported = client.get(URL, {"dataSet": "TYT_THANG", "period": month(), "orgUnit": "A1"})
+    check(URL, "get", 200, json.loads(b"".join(exported.streaming_content)))
+    check("/api/v1/import-jobs/", "get", 200, client.get("/api/v1/import-jobs/").json())
+    detail = f"/api/v1/import-jobs/{queued.json()['id']}/"
+    check("/api/v1/import-jobs/{id}/", "get", 200, client.get(detail).json())
