@@ -17,7 +17,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Qu
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ytcs.accounts.roles import APPROVE
+from ytcs.accounts.roles import APPROVE, actions_for_role
 from ytcs.assessments.models import Assessment
 from ytcs.assets.models import InvestmentProposal, ProposalLine, ProposalStatus, ProposalStep
 from ytcs.core.querysets import CHANGE, VIEW, in_scope, scope_paths, subtree_q
@@ -48,13 +48,22 @@ def _provinces_to_fund(user: Any) -> list[str] | None:
     return list(provinces)
 
 
+def _approve_role_paths(user: Any) -> list[str]:
+    """Paths of the units on which the user holds a role with the approve right (not the units below them)."""
+    rows = user.role_assignments.values_list("role", "orgunit__path")
+    return sorted({path for role, path in rows if APPROVE in actions_for_role(role)})
+
+
 def awaiting_q(user: Any) -> Q:
-    """Proposals waiting for the user: under review at a unit where they hold the approve right, or approved or
-    funded under a province where they record funding and delivery."""
+    """Proposals waiting for the user: under review at a unit where they hold a role with the approve right (a
+    province administrator can act for a regional centre below, but the centre's proposals wait for the centre), or
+    approved or funded under a province where they record funding and delivery."""
     approve = scope_paths(user, APPROVE)
     if approve is None:
         return Q(status__in=[ProposalStatus.SUBMITTED, ProposalStatus.APPROVED, ProposalStatus.FUNDED])
-    review = Q(status=ProposalStatus.SUBMITTED) & _subtrees("reviewer_unit__path", approve)
+    if not approve:
+        return Q(pk__in=[])
+    review = Q(status=ProposalStatus.SUBMITTED, reviewer_unit__path__in=_approve_role_paths(user))
     provinces = _provinces_to_fund(user) or []
     fund = Q(status__in=[ProposalStatus.APPROVED, ProposalStatus.FUNDED]) & _subtrees("orgunit__path", provinces)
     return review | fund

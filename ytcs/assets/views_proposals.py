@@ -224,7 +224,10 @@ def proposal_edit_view(request, pk: int):
 # ---------------------------------------------------------------------------------------------- the proposal
 
 
-def _detail(request: HttpRequest, proposal: InvestmentProposal, *, status: int = 200, **forms: Any) -> HttpResponse:
+def _detail(
+    request: HttpRequest, proposal: InvestmentProposal, *, errors: list[str] | None = None, **forms: Any
+) -> HttpResponse:
+    """The proposal's page; after a refused step, that step's form (with what was typed) and the reasons on top."""
     user = request.user
     lines = list(selectors_proposals.proposal_lines(proposal=proposal))
     steps = list(selectors_proposals.proposal_steps(proposal=proposal))
@@ -251,11 +254,12 @@ def _detail(request: HttpRequest, proposal: InvestmentProposal, *, status: int =
         "province": province,
         "delivered_items": sum(line.delivered_quantity for line in lines),
         "history": audit_for_objects(user=user, objects=[proposal, *lines, *steps])[:50],
+        "step_errors": errors or [],
         "tab": "proposals",
         **permissions,
         **forms,
     }
-    return render(request, "assets/proposals/proposal_detail.html", context, status=status)
+    return render(request, "assets/proposals/proposal_detail.html", context)
 
 
 @login_required
@@ -282,7 +286,7 @@ def _step(
             messages.success(request, done)
             return redirect("assets:proposal_detail", pk=proposal.pk)
     proposal = selectors_proposals.proposal_get(user=request.user, pk=proposal.pk)
-    return _detail(request, proposal, **{form_name: form})
+    return _detail(request, proposal, errors=list(form.non_field_errors()), **{form_name: form})
 
 
 @login_required

@@ -155,6 +155,23 @@ class ProposalDetailSerializer(ProposalSerializer):
         return StepSerializer(selectors_proposals.proposal_steps(proposal=proposal), many=True).data
 
 
+def _line_errors(detail: Any) -> Any:
+    """The errors of the lines named as the services name them: `lines.2.quantity` for the second line (DRF keys
+    them by index from 0)."""
+    if not isinstance(detail, dict) or not isinstance(detail.get("lines"), dict | list):
+        return detail
+    lines = detail["lines"]
+    out = {key: value for key, value in detail.items() if key != "lines"}
+    pairs = lines.items() if isinstance(lines, dict) else [(None, lines)]
+    for index, errors in pairs:
+        if isinstance(index, int) and isinstance(errors, dict):
+            for field, messages in errors.items():
+                out[f"lines.{index + 1}.{field}"] = messages
+        else:
+            out["lines"] = errors
+    return out
+
+
 class ProposalWriteSerializer(serializers.Serializer):
     """A proposal as drafted (POST) or edited (PUT/PATCH: only a draft or a returned one; the lines given replace
     the lines; fields left out keep their value)."""
@@ -167,6 +184,12 @@ class ProposalWriteSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Id of an assessment result of the proposing unit, or null."
     )
     lines = ProposalLineSerializer(many=True)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_line_errors(exc.detail)) from exc
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None:
