@@ -41,6 +41,13 @@ class TypeChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
+# "Working" of an item reads "in working order" (the model's label is shared with a person's state in Vietnamese).
+CONDITION_CHOICES = [
+    (Condition.WORKING.value, _("In working order")),
+    *((value, label) for value, label in Condition.choices if value != Condition.WORKING),
+]
+
+
 def _all(choices) -> list[tuple[str, Any]]:
     return [("", _("All")), *choices]
 
@@ -51,8 +58,8 @@ def _all(choices) -> list[tuple[str, Any]]:
 class EquipmentFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     orgunit = forms.CharField(label=_("Unit (code)"), required=False, max_length=40)
-    condition = forms.ChoiceField(label=_("Condition"), required=False, choices=_all(Condition.choices))
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=_all(EquipmentCategory.choices))
+    condition = forms.ChoiceField(label=_("Condition"), required=False, choices=_all(CONDITION_CHOICES))
+    category = forms.ChoiceField(label=_("Equipment group"), required=False, choices=_all(EquipmentCategory.choices))
     type = forms.ChoiceField(label=_("Type"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -68,14 +75,14 @@ class OutOfOrderFilterForm(forms.Form):
         required=False,
         choices=_all([(c.value, c.label) for c in selectors.OUT_OF_ORDER]),
     )
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=_all(EquipmentCategory.choices))
+    category = forms.ChoiceField(label=_("Equipment group"), required=False, choices=_all(EquipmentCategory.choices))
 
 
 class MaintenanceFilterForm(forms.Form):
     WINDOW = [("", _("Overdue or due within 30 days")), ("overdue", _("Overdue only"))]
 
     orgunit = forms.CharField(label=_("Unit (code)"), required=False, max_length=40)
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=_all(EquipmentCategory.choices))
+    category = forms.ChoiceField(label=_("Equipment group"), required=False, choices=_all(EquipmentCategory.choices))
     window = forms.ChoiceField(label=_("Show"), required=False, choices=WINDOW)
 
 
@@ -128,6 +135,7 @@ class ItemForm(_NoModelValidation, forms.ModelForm):
             self.fields[name].input_formats = DATE_FORMATS
         self.fields["year_in_use"].widget.attrs.update({"placeholder": "yyyy", "inputmode": "numeric"})
         self.fields["funding_source"].choices = [("", "—"), *FundingSource.choices]
+        self.fields["condition"].choices = CONDITION_CHOICES
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

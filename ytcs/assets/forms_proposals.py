@@ -50,7 +50,7 @@ class ProposalForm(forms.Form):
 
     orgunit = UnitLabelChoiceField(label=_("Proposing unit"), queryset=OrgUnit.objects.none())
     year = year_field(_("Year"))
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=_("Title of the proposal"), max_length=300)
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 4}))
     assessment = AssessmentChoiceField(
         label=_("Assessment result it answers"), queryset=Assessment.objects.none(), required=False
