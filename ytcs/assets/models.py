@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ytcs.core.models import UnitScopedModel
 from ytcs.core.querysets import RestrictedQuerySet
@@ -78,7 +79,9 @@ class EquipmentType(CatalogueEntry):
     catalogue = models.ForeignKey(EquipmentCatalogue, on_delete=models.CASCADE, related_name="types")
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=300)
-    category = models.CharField(_("category"), max_length=20, choices=EquipmentCategory.choices)
+    category = models.CharField(
+        pgettext_lazy("equipment", "category"), max_length=20, choices=EquipmentCategory.choices
+    )
     unit_of_measure = models.CharField(_("unit of measure"), max_length=30, default="cái")
     needs_calibration = models.BooleanField(_("needs calibration"), default=False)
     maintenance_months = models.PositiveSmallIntegerField(
@@ -123,7 +126,7 @@ class EquipmentNorm(CatalogueEntry):
 
 
 class Condition(models.TextChoices):
-    WORKING = "working", _("Working")
+    WORKING = "working", pgettext_lazy("equipment condition", "Working")
     BROKEN = "broken", _("Broken")
     UNDER_REPAIR = "under_repair", _("Under repair")
     RETIRED = "retired", _("Retired (thanh lý)")
