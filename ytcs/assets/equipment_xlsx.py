@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -29,18 +28,15 @@ from ytcs.core.querysets import CHANGE, VIEW, in_scope
 from ytcs.core.text import fold
 from ytcs.core.xlsx import (
     CellError,
-    ImportFileError,
     ImportResult,
     SheetRow,
     add_list_validation,
     add_table_sheet,
-    find_sheet,
     new_workbook,
-    open_workbook,
     parse_date,
     parse_int,
     parse_text,
-    read_sheet,
+    read_upload_sheet,
     require,
     workbook_bytes,
 )
@@ -372,25 +368,10 @@ def _messages(exc: ValidationError) -> dict[str, list[str]]:
 def import_items(*, user: Any, file: Any) -> ImportResult:
     """Record or correct items from a filled-in template: every row, or none (see the module docstring)."""
     result = ImportResult()
-    try:
-        with open_workbook(file, max_bytes=settings.YTCS_IMPORT_MAX_BYTES) as wb:
-            ws = find_sheet(wb, SHEET)
-            if ws is None:
-                result.add_error(
-                    sheet="",
-                    row=None,
-                    message=_("The file has no sheet named “%(sheet)s”; use the template.") % {"sheet": SHEET},
-                )
-                return result
-            sheet_rows, errors = read_sheet(ws, headers=HEADERS, required=REQUIRED)
-            result.errors.extend(errors)
-    except ImportFileError as exc:
-        result.add_error(sheet="", row=None, message=exc.message)
+    read = read_upload_sheet(file, result=result, sheet=SHEET, headers=HEADERS, required=REQUIRED)
+    if read is None:
         return result
-    if not result.errors and not sheet_rows:
-        result.add_error(sheet="", row=None, message=_("The file contains no rows to import."))
-    if result.errors:
-        return result
+    sheet_rows, _title = read
     with audit_context(user=user, source=AuditEntry.Source.IMPORT):
         _Importer(user=user, result=result).run(sheet_rows)
     result.sort_errors(sheets=[SHEET])

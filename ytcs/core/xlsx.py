@@ -312,6 +312,36 @@ def read_sheet(
         raise ImportFileError(_damaged()) from exc
 
 
+def read_upload_sheet(
+    file: Any, *, result: ImportResult, sheet: str, headers: Sequence[str], required: Sequence[str] = ()
+) -> tuple[list[SheetRow], str] | None:
+    """The rows of the one sheet an import reads (and the sheet's title as written in the file), or None with
+    the problems added to `result`: an unreadable file, no such sheet, bad headers, or no rows at all."""
+    from django.conf import settings
+
+    try:
+        with open_workbook(file, max_bytes=settings.YTCS_IMPORT_MAX_BYTES) as wb:
+            ws = find_sheet(wb, sheet)
+            if ws is None:
+                result.add_error(
+                    sheet="",
+                    row=None,
+                    message=_("The file has no sheet named “%(sheet)s”; use the template.") % {"sheet": sheet},
+                )
+                return None
+            rows, errors = read_sheet(ws, headers=headers, required=required)
+            result.errors.extend(errors)
+            title = ws.title
+    except ImportFileError as exc:
+        result.add_error(sheet="", row=None, message=exc.message)
+        return None
+    if not result.errors and not rows:
+        result.add_error(sheet="", row=None, message=_("The file contains no rows to import."))
+    if result.errors:
+        return None
+    return rows, title
+
+
 def _read_sheet(
     ws: Any, *, headers: Sequence[str], required: Sequence[str], max_rows: int
 ) -> tuple[list[SheetRow], list[RowError]]:

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,16 +23,13 @@ from ytcs.core.audit import audit_context
 from ytcs.core.models import AuditEntry
 from ytcs.core.xlsx import (
     CellError,
-    ImportFileError,
     ImportResult,
     add_list_validation,
     add_table_sheet,
-    find_sheet,
     new_workbook,
-    open_workbook,
     parse_int,
     parse_text,
-    read_sheet,
+    read_upload_sheet,
     require,
     workbook_bytes,
 )
@@ -139,26 +135,10 @@ def _parse_yes_no(value: Any) -> bool:
 def targets_import(*, user: Any, plan: TargetPlan, file: Any) -> TargetImportResult:
     """Set a plan's targets from a filled-in template: every row, or none (see the module docstring)."""
     result = TargetImportResult()
-    try:
-        with open_workbook(file, max_bytes=settings.YTCS_IMPORT_MAX_BYTES) as wb:
-            ws = find_sheet(wb, SHEET)
-            if ws is None:
-                result.add_error(
-                    sheet="",
-                    row=None,
-                    message=_("The file has no sheet named “%(sheet)s”; use the template.") % {"sheet": SHEET},
-                )
-                return result
-            rows, errors = read_sheet(ws, headers=READ, required=REQUIRED)
-            result.errors.extend(errors)
-            sheet = ws.title
-    except ImportFileError as exc:
-        result.add_error(sheet="", row=None, message=exc.message)
+    read = read_upload_sheet(file, result=result, sheet=SHEET, headers=READ, required=REQUIRED)
+    if read is None:
         return result
-    if not result.errors and not rows:
-        result.add_error(sheet="", row=None, message=_("The file contains no rows to import."))
-    if result.errors:
-        return result
+    rows, sheet = read
 
     indicators = selectors.indicators_by_code()
     units = selectors.units_by_code(user=user, codes=[parse_text(r.get(H_UNIT)) for r in rows])

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -46,17 +45,14 @@ from ytcs.core.xlsx import (
     HEADER_FONT,
     VALIDATION_ROWS,
     CellError,
-    ImportFileError,
     ImportResult,
     SheetRow,
     add_list_validation,
     add_table_sheet,
-    find_sheet,
     new_workbook,
-    open_workbook,
     parse_date,
     parse_text,
-    read_sheet,
+    read_upload_sheet,
     require,
     workbook_bytes,
 )
@@ -390,26 +386,10 @@ def staff_import(*, user: Any, file: Any) -> ImportResult:
     nothing is saved and the counts are zero. Audit entries of the writes say source "import".
     """
     result = ImportResult()
-    try:
-        with open_workbook(file, max_bytes=settings.YTCS_IMPORT_MAX_BYTES) as wb:
-            ws = find_sheet(wb, STAFF_SHEET)
-            if ws is None:
-                result.add_error(
-                    sheet="",
-                    row=None,
-                    message=_("The file has no sheet named “%(sheet)s”; use the template.") % {"sheet": STAFF_SHEET},
-                )
-                return result
-            sheet_rows, errors = read_sheet(ws, headers=STAFF_HEADERS, required=STAFF_REQUIRED)
-            result.errors.extend(errors)
-            sheet = ws.title
-    except ImportFileError as exc:
-        result.add_error(sheet="", row=None, message=exc.message)
+    read = read_upload_sheet(file, result=result, sheet=STAFF_SHEET, headers=STAFF_HEADERS, required=STAFF_REQUIRED)
+    if read is None:
         return result
-    if not result.errors and not sheet_rows:
-        result.add_error(sheet="", row=None, message=_("The file contains no rows to import."))
-    if result.errors:
-        return result
+    sheet_rows, sheet = read
 
     importer = _Importer(user=user, result=result, sheet=sheet)
     with audit_context(user=user, source=AuditEntry.Source.IMPORT):
