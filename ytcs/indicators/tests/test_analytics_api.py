@@ -161,7 +161,7 @@ def test_without_a_level_the_unit_itself_and_months_or_quarters_are_periods_too(
     assert set(rows) == {("RA", "202501"), ("RA", "2025Q1")}
     assert rows[("RA", "202501")]["value"] == 30.0  # 3 / 10
     assert rows[("RA", "2025Q1")]["value"] == 22.5  # (3 + 5 + 1) / (10 + 14 + 16)
-    assert [p["label"] for p in data["periods"]] == ["01/2025", "Q1/2025"]
+    assert [p["label"] for p in data["periods"]] == ["01/2025", "Quý 1/2025"]  # Vietnamese is the default
 
 
 def test_a_plan_restricts_the_targets_to_it(reported, api_for):
@@ -271,7 +271,10 @@ def test_bad_parameters_answer_400_naming_them(world, api_for, params, field):
 
 
 def test_error_messages_say_what_is_wrong(world, api_for):
+    from django.conf import settings
+
     client = api_for(world.region_manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         body = client.get(URL, {"indicator": "DE_TAI_TRAM_PCT", "period": "2025", "orgunit": "RA", "level": 1}).json()
         assert body["errors"]["level"] == ["Level 1 is above the chosen unit (level 2)."]

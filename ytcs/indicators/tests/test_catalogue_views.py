@@ -15,6 +15,19 @@ from ytcs.indicators.tests.helpers import indicator, put
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client_for(client_for):
+    """The pages in English: these tests read the messages' English text."""
+    from django.conf import settings
+
+    def make(user):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
+
+
 def url(name: str, *args, query: str = "") -> str:
     return reverse(f"indicators:{name}", args=args) + (f"?{query}" if query else "")
 
