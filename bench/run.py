@@ -1,8 +1,9 @@
 """`make bench`: the national demo data set in a separate database, its pages, subtree query and API timed against
 the raw SQL that fetches the same rows, and the workforce registry (staff list with search, doctors per 10,000 for
 the whole country, the 5,000-row roster import) against raw SQL and a raw bulk insert, and training (the needs
-analysis and the plan proposed from it for the whole country, against the 30-second aim); the figures are written
-to docs/benchmarks.md.
+analysis and the plan proposed from it for the whole country, against the 30-second aim), and indicators (twenty
+million reported values, province-year and country-wide analytics against the bare SQL aggregate and the aim of
+300 ms within 2x, the roll-up's rebuild and its cost per form save); the figures are written to docs/benchmarks.md.
 
 SQLite (var/bench.sqlite3, rebuilt from scratch) is always measured; the database named by BENCH_DATABASE_URL
 (e.g. postgresql://postgres@127.0.0.1:5432/ytcs_bench, whose org units and users are replaced) is measured too
@@ -62,6 +63,7 @@ class Run:
     measured: dict[str, Any]
     load_steps: str = ""  # load_demo's seconds per step
     training: dict[str, Any] | None = None  # bench.training's figures
+    indicators: dict[str, Any] | None = None  # bench.indicators' figures
 
 
 def targets() -> list[Target]:
@@ -119,6 +121,12 @@ def measure(env: dict[str, str], *, repeat: int, today: datetime.date) -> dict[s
 def measure_training(env: dict[str, str], *, today: datetime.date) -> dict[str, Any]:
     """The training cases (`bench.training`): seconds each, so their own few repetitions."""
     return json.loads(_python(["-m", "bench.training", "--today", str(today)], env))
+
+
+def measure_indicators(env: dict[str, str], *, repeat: int, today: datetime.date) -> dict[str, Any]:
+    """The indicator cases (`bench.indicators`); they load their twenty million values first when they are not
+    there (after a fresh load_demo), so `--skip-load` re-measures without loading again."""
+    return json.loads(_python(["-m", "bench.indicators", "--repeat", str(repeat), "--today", str(today)], env))
 
 
 def machine() -> dict[str, str]:
@@ -216,6 +224,55 @@ def _training_section(training: dict[str, Any]) -> list[str]:
     ]
 
 
+def _indicators_section(indicators: dict[str, Any]) -> list[str]:
+    """The scale of the routine data, then the analytics and write cases against the bare SQL and the aim."""
+    scale, load, aim = indicators["scale"], indicators["load"], indicators["aim"]
+    first, last = scale["first"], scale["last"]
+    short = (
+        f" (fewer than the {indicators['wanted']:,} asked for on PostgreSQL: see `SQLITE_VALUES`)"
+        if indicators.get("wanted") and indicators["asked"] < indicators["wanted"]
+        else ""
+    )
+    if load.get("loaded"):
+        loading = (
+            f"Loaded in {load['insert_s']:.0f} s; `aggregates.rebuild()` built the roll-up in "
+            f"{load['rebuild_s']:.0f} s; "
+            f"ANALYZE{' and VACUUM' if indicators['vendor'] == 'postgresql' else ''} {load['analyze_s']:.0f} s."
+        )
+    else:
+        loading = "Measured on the values loaded by an earlier run."
+    province = indicators["results"][:2]
+    verdict = "met" if aim["met"] else "**not met**"
+    imported = indicators.get("import")
+    if imported:
+        import_line = (
+            f"Import of {imported['values']:,} new values (a {imported['megabytes']:.0f} MB dataValueSets JSON, "
+            f"periods {', '.join(imported['periods'])}) as the superuser through `exchange.import_file` (read, check, "
+            f"write with history and roll-up; rolled back), one run: {imported['app_s']:.0f} s, against "
+            f"{imported['raw_s']:.1f} s for the bare insert of the same rows ({imported['ratio']:.0f}×)."
+        )
+    else:
+        import_line = "Import of 1,000,000 values: **TODO** (`ytcs.indicators.exchange.import_file` was not there)."
+    figures = "; ".join(f"{r['app_ms']:.1f} ms, {r['ratio']:.2f}× the bare aggregate" for r in province)
+    return [
+        f"Indicators (`bench/indicators.py`, figures for {indicators['year']}): {scale['values']:,} reported values"
+        f"{short}: {scale['units']:,} stations × {scale['periods']} months ({first[4:]}/{first[:4]} to "
+        f"{last[4:]}/{last[:4]}) × {scale['cells']} cells ({scale['elements']} data elements: the monthly report's "
+        f"and generated ones by sex × age group); roll-up {scale['rollup']:,} rows. {loading}",
+        "",
+        *TABLE_HEAD,
+        *(_row(result) for result in indicators["results"]),
+        "",
+        f"Aim: a province-year indicator under {aim['ms']:g} ms on PostgreSQL and within {aim['ratio']:g}× the bare "
+        f"aggregate: {verdict} here ({figures}).",
+        "",
+        import_line,
+        "",
+        *(f"- {r['name'].split(':')[0]}: {r['note']}" for r in indicators["results"] if r.get("note")),
+        "",
+    ]
+
+
 def _load_line(run: Run) -> str:
     if run.load_s is None or run.load_wall_s is None:
         return "Measured on the data loaded by an earlier run (`--skip-load`)."
@@ -264,6 +321,8 @@ def _section(run: Run) -> list[str]:
         ]
     if run.training:
         lines += _training_section(run.training)
+    if run.indicators:
+        lines += _indicators_section(run.indicators)
     return lines
 
 
@@ -322,6 +381,19 @@ def report(runs: list[Run], *, repeat: int) -> str:
             "(`needs.build_proposal`, 3 runs) and one run of each norm's query show where the time goes. The data "
             "set includes the demo's training year (plans, classes, enrolments, sponsored trainees), which the "
             "analysis counts as people in training.",
+            "- Indicators (`bench/indicators.py`): every open station's monthly reports for five full years and "
+            "this year up to last month, the monthly report's 12 cells and generated data elements by sex × age "
+            "group up to twenty million values (COPY or executemany, then `aggregates.rebuild()`, ANALYZE). "
+            "**Median ms**: `analytics.compute` of an indicator over two data elements (`DE_TAI_TRAM_PCT`) for last "
+            "year, as the province administrator for their province's regions and for the province itself, and as "
+            "the superuser for every region and every province of the country; the registry indicator doctors per "
+            "10,000 (`BS_10000`) by province. **Raw SQL ms**: the bare aggregate over the same DataValue rows "
+            "(SUM and COUNT of the two data elements over the year's months, quarters and the year, grouped by "
+            "the row unit through the unit table's level columns; for doctors, `bench.workforce.raw_doctors`); the "
+            "bench checks both give the same numerator and denominator for every unit. The aim: a province-year "
+            "query under 300 ms on PostgreSQL and within 2× the bare aggregate. A form save "
+            "(`services.form_save`, the station head's 12 cells of the current month, rolled back) against the bare "
+            "INSERT of those rows, and the roll-up's share (the inserts plus `aggregates.apply`).",
             "- The machine is shared: other work running at the same time slows both columns alike, so compare "
             "ratios rather than absolute times between runs.",
             "",
@@ -358,7 +430,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"== {target.label}: measuring ({args.repeat} repetitions)", file=sys.stderr)
         measured = measure(env, repeat=args.repeat, today=today)
         training = measure_training(env, today=today)
-        runs.append(Run(target, load_s, wall_s, measured, steps, training))
+        indicators = measure_indicators(env, repeat=args.repeat, today=today)
+        runs.append(Run(target, load_s, wall_s, measured, steps, training, indicators))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report(runs, repeat=args.repeat), encoding="utf-8")
     print(f"Wrote {args.output}", file=sys.stderr)
