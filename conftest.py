@@ -22,6 +22,30 @@ def world(db):
     return build_world()
 
 
+# Every migration that loads shipped data, in dependency order, with the function it runs.
+SHIPPED_DATA_MIGRATIONS = (
+    ("ytcs.workforce.migrations.0002_initial_catalogues", "load"),
+    ("ytcs.training.migrations.0002_initial_catalogues", "load"),
+    ("ytcs.indicators.migrations.0002_shipped_catalogue", "load"),
+    ("ytcs.assets.migrations.0002_shipped_sample_catalogues", "load"),
+    ("ytcs.assessments.migrations.0002_shipped_frameworks", "load"),
+    ("ytcs.assessments.migrations.0003_criterion4_prefill_items", "add_items"),
+)
+
+
+@pytest.fixture
+def shipped_catalogues(transactional_db):
+    """The catalogues the migrations load, loaded again. A test in real transactions (live server, concurrency)
+    ends with a flush that empties every table, shipped data included, so whichever such test runs next on the
+    same worker would otherwise find none. Each loader is idempotent."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in SHIPPED_DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def client_for(client):
     """A logged-in Django test client for a persona (None: anonymous)."""

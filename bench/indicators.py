@@ -388,15 +388,23 @@ def build_cases(*, today: datetime.date) -> list[Case]:
             same_sums,
         ),
         Case(
-            f"{name}, {province.code} itself, province admin", app(admin, province, None), raw(province, 2), same_sums
-        ),
-        Case(
-            f"{name}, every region of the country (level 3), superuser",
-            app(superuser, country, 3),
-            raw(country, 3),
+            f"{name}, {province.code} itself, province admin",
+            app(admin, province, None),
+            raw(province, province.level),
             same_sums,
         ),
-        Case(f"{name}, every province (level 2), superuser", app(superuser, country, 2), raw(country, 2), same_sums),
+        Case(
+            f"{name}, every region of the country (level {province_level}), superuser",
+            app(superuser, country, province_level),
+            raw(country, province_level),
+            same_sums,
+        ),
+        Case(
+            f"{name}, every province (level {province.level}), superuser",
+            app(superuser, country, province.level),
+            raw(country, province.level),
+            same_sums,
+        ),
         _registry_case(superuser, country, year),
         *_save_cases(today),
     ]
@@ -600,7 +608,13 @@ def import_case(*, today: datetime.date, count: int = IMPORT_VALUES) -> dict[str
 
 
 def measure_indicators(
-    *, today: datetime.date, repeat: int, values: int, reload: bool, with_import: bool = True
+    *,
+    today: datetime.date,
+    repeat: int,
+    values: int,
+    reload: bool,
+    with_import: bool = True,
+    import_values: int = IMPORT_VALUES,
 ) -> dict[str, Any]:
     from django.db import connection
 
@@ -626,7 +640,7 @@ def measure_indicators(
         "scale": scale(),
         "results": results,
         "aim": {"ms": AIM_MS, "ratio": AIM_RATIO, "met": met},
-        "import": import_case(today=today) if with_import else None,
+        "import": import_case(today=today, count=import_values) if with_import else None,
     }
 
 
@@ -637,6 +651,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--values", type=int, default=VALUES, help=f"values to load (default {VALUES:,})")
     parser.add_argument("--reload", action="store_true", help="load the values again even if they are there")
     parser.add_argument("--skip-import", action="store_true", help="leave out the 1,000,000-value import")
+    parser.add_argument(
+        "--import-values", type=int, default=IMPORT_VALUES, help=f"values imported (default {IMPORT_VALUES:,})"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.base")
     import django
@@ -644,7 +661,12 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     today = datetime.date.fromisoformat(args.today) if args.today else datetime.date.today()
     result = measure_indicators(
-        today=today, repeat=args.repeat, values=args.values, reload=args.reload, with_import=not args.skip_import
+        today=today,
+        repeat=args.repeat,
+        values=args.values,
+        reload=args.reload,
+        with_import=not args.skip_import,
+        import_values=args.import_values,
     )
     json.dump(result, sys.stdout)
 

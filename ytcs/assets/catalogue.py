@@ -10,6 +10,16 @@ import yaml
 
 from ytcs.core.text import fold
 
+MEDICINE_FIELDS = (
+    "code",
+    "active_ingredient",
+    "strength",
+    "dosage_form",
+    "route",
+    "unit",
+    "insurance_covered",
+    "minimum_stock",
+)
 SHIPPED = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
 
 
@@ -69,21 +79,12 @@ def install(models: dict[str, Any], document: dict[str, Any]) -> None:
             code=spec["code"], version=spec["version"], name=spec["name"], source=spec["source"], is_current=current
         )
         for item in spec["items"]:
+            unknown = sorted(set(item) - set(MEDICINE_FIELDS))
+            if unknown:
+                # An unquoted "4,1 g" inside a YAML flow mapping splits into two keys: refuse rather than drop one.
+                raise ValueError(f"medicine {item.get('code')!r}: unknown keys {unknown}")
             Medicine.objects.create(
                 medicine_list=medicine_list,
                 search_text=medicine_search_text(item),
-                **{
-                    k: item[k]
-                    for k in (
-                        "code",
-                        "active_ingredient",
-                        "strength",
-                        "dosage_form",
-                        "route",
-                        "unit",
-                        "insurance_covered",
-                        "minimum_stock",
-                    )
-                    if k in item
-                },
+                **{k: item[k] for k in MEDICINE_FIELDS if k in item},
             )

@@ -206,7 +206,7 @@ def test_a_station_writes_only_its_own_stock_and_a_transfer_needs_both_ends(worl
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_users_issuing_the_last_boxes_at_once_get_one_success_and_one_error(world, paracetamol):
+def test_two_users_issuing_the_last_boxes_at_once_get_one_success_and_one_error(shipped_catalogues, world, paracetamol):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race exists on PostgreSQL")
     a1 = world.station_a1

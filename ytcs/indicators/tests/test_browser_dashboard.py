@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from ytcs.core.testing.browser import MARKS
 from ytcs.core.testing.factories import PASSWORD
 
@@ -16,21 +14,6 @@ pytestmark = MARKS
 CHART_OF = (
     "(selector) => { const c = document.querySelector(selector); return !!(c && window.Chart && Chart.getChart(c)); }"
 )
-
-
-@pytest.fixture
-def catalogues(transactional_db):
-    """The catalogues the migrations load, loaded again: a live-server test runs in real transactions and the
-    database is flushed after each such test."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for module in (
-        "ytcs.workforce.migrations.0002_initial_catalogues",
-        "ytcs.indicators.migrations.0002_shipped_catalogue",
-    ):
-        import_module(module).load(apps, None)
 
 
 def _log_in(browser, base_url: str, username: str):
@@ -51,7 +34,7 @@ def _canvas_size(page, selector: str) -> tuple[float, float]:
 
 
 def test_the_dashboard_draws_its_charts_and_the_analysis_follows_the_chosen_indicator(
-    live_server, catalogues, chromium
+    live_server, shipped_catalogues, chromium
 ):
     from playwright.sync_api import expect
 

@@ -10,26 +10,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from ytcs.core.testing.browser import MARKS
 from ytcs.core.testing.factories import PASSWORD
 
 pytestmark = MARKS
 
 
-@pytest.fixture
-def catalogue(transactional_db):
-    """The shipped indicators catalogue its migration loads. A live-server test runs in real transactions and the
-    database is flushed after each such test, catalogue included: load it again."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("ytcs.indicators.migrations.0002_shipped_catalogue").load(apps, None)
-
-
-def test_the_station_head_enters_this_months_report_with_checks_while_typing(live_server, catalogue, chromium):
+def test_the_station_head_enters_this_months_report_with_checks_while_typing(live_server, shipped_catalogues, chromium):
     from django.utils import timezone
     from playwright.sync_api import expect
 

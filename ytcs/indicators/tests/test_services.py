@@ -194,7 +194,7 @@ def test_an_unchanged_value_is_ignored_and_writes_no_history(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_never_lose_a_rollup_update(world):
+def test_concurrent_writers_never_lose_a_rollup_update(shipped_catalogues, world):
     """Two transactions writing different stations of one region at the same time: both increments land."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race exists on PostgreSQL")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime
 import re
 
-import pytest
-
 from ytcs.core.testing.browser import MARKS
 from ytcs.core.testing.factories import PASSWORD
 
@@ -44,22 +42,7 @@ def _open_class_from_the_training_section(page, code: str) -> None:
     expect(page.locator("h1")).to_have_text("Điện tâm đồ cơ bản")
 
 
-@pytest.fixture
-def catalogues(transactional_db):
-    """The titles, competencies, courses and norms the migrations load. A live-server test runs in real
-    transactions, and the database is flushed after each such test, catalogues included: load them again."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for module in (
-        "ytcs.workforce.migrations.0002_initial_catalogues",
-        "ytcs.training.migrations.0002_initial_catalogues",
-    ):
-        import_module(module).load(apps, None)
-
-
-def test_enrol_by_search_record_the_pass_complete_and_see_it_on_the_record(live_server, catalogues, chromium):
+def test_enrol_by_search_record_the_pass_complete_and_see_it_on_the_record(live_server, shipped_catalogues, chromium):
     from django.utils import timezone
     from playwright.sync_api import expect
 
