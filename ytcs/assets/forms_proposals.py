@@ -106,6 +106,14 @@ class _LineFormSet(forms.BaseFormSet):
         kwargs["keep"] = self.keep[index] if index is not None and index < len(self.keep) else None
         return kwargs
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove")
+        # The rows' inputs sit under the table's column headers with no <label>: name each one for screen readers.
+        for field in form.fields.values():
+            field.widget.attrs["aria-label"] = field.label
+
     def lines(self) -> list[dict[str, Any]]:
         """The filled, not deleted rows as the service takes them."""
         out = []
