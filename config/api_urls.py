@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("ytcs.assessments.api.urls")),
     path("", include("ytcs.indicators.api.urls")),
     path("", include("ytcs.assets.api.urls")),
+    path("", include("ytcs.supervision.api.urls")),
 ]

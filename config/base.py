@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ytcs.assessments",
     "ytcs.indicators",
     "ytcs.assets",
+    "ytcs.supervision",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,12 @@ YTCS_IMPORT_MAX_BYTES = env_int("YTCS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 YTCS_EVIDENCE_MAX_BYTES = env_int("YTCS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 # A million values of DHIS2 dataValueSets JSON are about 100 MB.
 YTCS_DATAVALUE_IMPORT_MAX_BYTES = env_int("YTCS_DATAVALUE_IMPORT_MAX_BYTES", 256 * 1024 * 1024)
+# Supervision: the size of a visit photo, and how many days ahead a pending directive counts as due soon (listed and
+# reminded).
+YTCS_PHOTO_MAX_BYTES = env_int("YTCS_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+YTCS_DIRECTIVE_DUE_SOON_DAYS = env_int("YTCS_DIRECTIVE_DUE_SOON_DAYS", 7)
+# The site's address (https://ytcs.example.org), put before the links in e-mails.
+YTCS_BASE_URL = env_str("YTCS_BASE_URL", "")
 YTCS_LOGIN_MAX_FAILURES = env_int("YTCS_LOGIN_MAX_FAILURES", 5)
 YTCS_LOGIN_LOCKOUT_SECONDS = env_int("YTCS_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
@@ -178,6 +185,10 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Run by `celery beat` when a broker is configured; without one, `ytcs send_directive_reminders` from cron.
+CELERY_BEAT_SCHEDULE = {
+    "directive-reminders": {"task": "supervision.send_directive_reminders", "schedule": 24 * 60 * 60},
+}
 
 CACHES = {
     "default": (
