@@ -62,7 +62,7 @@ from ytcs.core.querysets import CHANGE, VIEW, in_scope, scope_paths, subtree_q
 from ytcs.core.subqueries import count_of
 from ytcs.core.text import search_tokens
 from ytcs.indicators.models import DataValueAudit, Indicator
-from ytcs.orgunits.models import OrgUnit, OrgUnitKind
+from ytcs.orgunits.models import MAX_LEVEL, OrgUnit, OrgUnitKind
 from ytcs.supervision.models import (
     PENDING_STATUSES,
     UNCLOSED_STATUSES,
@@ -544,7 +544,7 @@ def directive_board(*, user: Any, root: OrgUnit | None = None, today: datetime.d
     if root is None:
         return Board(root=None, level=None, totals=BoardRow(None, {b[0]: 0 for b in AGE_BUCKETS}, 0, 0, 0))
     level = root.level + 1
-    group = f"orgunit__level{level}_id" if level <= 6 else "orgunit_id"
+    group = f"orgunit__level{level}_id" if level <= MAX_LEVEL else "orgunit_id"
     qs = (
         Directive.objects.restrict(user, VIEW)
         .filter(status__in=UNCLOSED_STATUSES)

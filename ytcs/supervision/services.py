@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from ytcs.accounts.models import User
 from ytcs.accounts.roles import APPROVE
 from ytcs.assessments.models import Assessment, Framework
+from ytcs.assessments.services import assessment_create
 from ytcs.assets.models import InvestmentProposal
 from ytcs.core.audit import audit_context
 from ytcs.core.querysets import CHANGE, VIEW
@@ -141,8 +142,6 @@ def _link_checklists(user: Any, visit: Visit) -> None:
     framework or year are dropped."""
     framework: Framework | None = visit.framework
     year = visit.visited_on.year
-    from ytcs.assessments.services import assessment_create
-
     with audit_context(user=user):
         for row in visit.visited.select_related("orgunit", "assessment"):
             current = row.assessment
