@@ -93,7 +93,9 @@ class Visit(UnitScopedModel):
         related_name="+",
     )
     findings = models.TextField(_("findings"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
     search_text = models.CharField(max_length=600, editable=False, default="")
 
@@ -199,7 +201,9 @@ class VisitPhoto(VisitScoped):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     caption = models.CharField(_("caption"), max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     objects = VisitPhotoQuerySet.as_manager()
@@ -365,7 +369,7 @@ class DirectiveUpdate(AuditedModel):
     evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
     evidence_type = models.CharField(_("type"), max_length=100, blank=True)
     evidence_size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()
@@ -423,7 +427,9 @@ class Obstacle(UnitScopedModel):
         blank=True,
         related_name="obstacles",
     )
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -453,7 +459,7 @@ class ObstacleAnswer(AuditedModel):
 
     obstacle = models.ForeignKey(Obstacle, on_delete=models.CASCADE, related_name="answers")
     body = models.TextField(_("answer"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()

@@ -21,6 +21,7 @@ from ytcs.supervision.models import (
     DirectiveUpdate,
     Notification,
     NotificationKind,
+    Obstacle,
     ObstacleStatus,
     Visit,
     VisitPhoto,
@@ -316,6 +317,16 @@ def test_an_obstacle_is_sent_answered_by_the_department_and_resolved(world):
     assert (sent.status, sent.resolved_by) == (ObstacleStatus.RESOLVED, world.station_head)
     with pytest.raises(ValidationError):
         services.obstacle_answer(user=world.province_admin, obstacle=sent, body="Thêm")
+
+
+def test_an_obstacle_is_still_answered_and_resolved_when_its_senders_account_is_gone(world):
+    sent = obstacle(world)
+    world.station_head.delete()
+    sent.refresh_from_db()
+    assert sent.sent_by is None
+    services.obstacle_answer(user=world.province_admin, obstacle=sent, body="Đã ghi nhận")
+    services.obstacle_resolve(user=world.province_admin, obstacle=sent)
+    assert Obstacle.objects.get(pk=sent.pk).status == ObstacleStatus.RESOLVED
 
 
 def test_an_obstacle_is_sent_by_the_units_change_right_to_an_office_of_the_list(world):
