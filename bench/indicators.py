@@ -46,7 +46,9 @@ from bench.measure import Case, _fetch, measure
 AIM_MS = 300.0
 AIM_RATIO = 2.0
 VALUES = 20_000_000
-SQLITE_VALUES = 20_000_000
+# SQLite is the embedded single-office default, not the national store: loading and rolling up twenty million
+# values there took over 35 minutes on the bench machine, so SQLite gets a tenth; PostgreSQL gets them all.
+SQLITE_VALUES = 2_000_000
 FULL_YEARS = 5
 INDICATOR = "DE_TAI_TRAM_PCT"  # #{DE_TAI_TRAM} / #{DE_DIA_BAN} x 100: two data elements of the monthly report
 REGISTRY_INDICATOR = "BS_10000"  # R{doctors} / R{population} x 10,000
