@@ -3,7 +3,9 @@ the raw SQL that fetches the same rows, and the workforce registry (staff list w
 the whole country, the 5,000-row roster import) against raw SQL and a raw bulk insert, and training (the needs
 analysis and the plan proposed from it for the whole country, against the 30-second aim), and indicators (twenty
 million reported values, province-year and country-wide analytics against the bare SQL aggregate and the aim of
-300 ms within 2x, the roll-up's rebuild and its cost per form save); the figures are written to docs/benchmarks.md.
+300 ms within 2x, the roll-up's rebuild and its cost per form save), and equipment and medicines (the stock balance
+of every medicine at every station on a date, the equipment-gap roll-up of the country, against the bare SQL
+aggregate); the figures are written to docs/benchmarks.md.
 
 SQLite (var/bench.sqlite3, rebuilt from scratch) is always measured; the database named by BENCH_DATABASE_URL
 (e.g. postgresql://postgres@127.0.0.1:5432/ytcs_bench, whose org units and users are replaced) is measured too
@@ -64,6 +66,7 @@ class Run:
     load_steps: str = ""  # load_demo's seconds per step
     training: dict[str, Any] | None = None  # bench.training's figures
     indicators: dict[str, Any] | None = None  # bench.indicators' figures
+    assets: dict[str, Any] | None = None  # bench.assets' figures
 
 
 def targets() -> list[Target]:
@@ -127,6 +130,12 @@ def measure_indicators(env: dict[str, str], *, repeat: int, today: datetime.date
     """The indicator cases (`bench.indicators`); they load their twenty million values first when they are not
     there (after a fresh load_demo), so `--skip-load` re-measures without loading again."""
     return json.loads(_python(["-m", "bench.indicators", "--repeat", str(repeat), "--today", str(today)], env))
+
+
+def measure_assets(env: dict[str, str], *, repeat: int, today: datetime.date) -> dict[str, Any]:
+    """The equipment and medicine cases (`bench.assets`); they fill in the equipment and a year of stock ledger of
+    the units that have none first (after a fresh load_demo), so `--skip-load` re-measures without loading again."""
+    return json.loads(_python(["-m", "bench.assets", "--repeat", str(repeat), "--today", str(today)], env))
 
 
 def machine() -> dict[str, str]:
@@ -273,6 +282,45 @@ def _indicators_section(indicators: dict[str, Any]) -> list[str]:
     ]
 
 
+def _assets_section(assets: dict[str, Any]) -> list[str]:
+    """What the equipment and the stock ledger hold, then the stock-balance and gap cases against the bare SQL."""
+    scale, load, aim = assets["scale"], assets["load"], assets["aim"]
+    conditions = ", ".join(
+        f"{n:,} {condition.replace('_', ' ')}" for condition, n in sorted(scale["conditions"].items())
+    )
+    if load.get("loaded"):
+        written = load["written"]
+        loading = (
+            f"The bench wrote {written['items']:,} items at {load['units_filled']:,} units without equipment and "
+            f"{written['entries']:,} entries and {written['balances']:,} "
+            f"batch balances at {load['stations_filled']:,} stations without a ledger in {load['insert_s']:.0f} s "
+            f"(every balance checked against its entries in {load['check_s']:.0f} s); "
+            f"ANALYZE{' and VACUUM' if assets['vendor'] == 'postgresql' else ''} {load['analyze_s']:.0f} s."
+        )
+    else:
+        loading = "Measured on the rows already there (an earlier run's or the demo's)."
+    others = scale["items"] - scale["bench_items"], scale["entries"] - scale["bench_entries"]
+    if any(others):
+        loading += f" Of them, {others[0]:,} items and {others[1]:,} ledger entries came with the demo data set."
+    worst = max(assets["results"], key=lambda r: r["ratio"])
+    slowest = max(assets["results"], key=lambda r: r["app_ms"])
+    verdict = "met" if aim["met"] else "**not met**"
+    return [
+        f"Equipment and medicines (`bench/assets.py`, stock balances on {assets['on']}): {scale['items']:,} "
+        f"equipment items ({conditions}) at {scale['item_units']:,} units against {scale['norms']} norms; "
+        f"{scale['entries']:,} stock ledger entries ({scale['first']} to {scale['last']}) at "
+        f"{scale['stock_units']:,} units, {scale['batches']:,} batches of {scale['medicines']} medicines. {loading}",
+        "",
+        *TABLE_HEAD,
+        *(_row(result) for result in assets["results"]),
+        "",
+        f"Aim: each case within {aim['ratio']:g}× its bare SQL, and under {aim['ms'] / 1000:g} s on PostgreSQL "
+        f"(the ratio only on SQLite): {verdict} here (largest ratio {worst['ratio']:.1f}×, slowest "
+        f"{slowest['app_ms']:.0f} ms).",
+        "",
+    ]
+
+
 def _load_line(run: Run) -> str:
     if run.load_s is None or run.load_wall_s is None:
         return "Measured on the data loaded by an earlier run (`--skip-load`)."
@@ -323,6 +371,8 @@ def _section(run: Run) -> list[str]:
         lines += _training_section(run.training)
     if run.indicators:
         lines += _indicators_section(run.indicators)
+    if run.assets:
+        lines += _assets_section(run.assets)
     return lines
 
 
@@ -394,6 +444,22 @@ def report(runs: list[Run], *, repeat: int) -> str:
             "query under 300 ms on PostgreSQL and within 2× the bare aggregate. A form save "
             "(`services.form_save`, the station head's 12 cells of the current month, rolled back) against the bare "
             "INSERT of those rows, and the roll-up's share (the inserts plus `aggregates.apply`).",
+            "- Equipment and medicines (`bench/assets.py`): units without equipment get items against the current "
+            "norms (some missing, some broken, under repair or retired) and stations without a stock ledger a year "
+            "of it for every medicine of the current list (monthly receipts of new batches, weekly issues soonest "
+            "expiry first, expired stock written off; each batch's balance checked against its entries); rows the "
+            "demo already has are used as they are. **Median ms**: the balance of every medicine at every unit on "
+            "the 15th of last month (`selectors_stock.medicine_balances_on`, what the stock API answers with "
+            "`?on=&by=medicine`) as the superuser for the country and as the province administrator for their "
+            "province, the same by batch (`batch_balances_on`) and the API's first page of 1,000 rows; the "
+            "equipment-gap roll-up (`selectors_equipment.gap_table`, the gaps page and API: per unit and type, the "
+            "norm minus the items in working order, floored at zero, summed by the unit of the level) by province "
+            "and by region of the country as the superuser, by region of their province as the province "
+            "administrator, and the gaps API by province. **Raw SQL ms**: the bare GROUP BY of the ledger entries "
+            "dated up to that day per unit and medicine (or batch); for the gaps, one statement joining the current "
+            "norms to the open units of their kind and to the working items per unit and type code. The bench "
+            "checks both give the same figures for every unit before timing. The aim: within 3× the bare SQL and "
+            "under a second on PostgreSQL.",
             "- The machine is shared: other work running at the same time slows both columns alike, so compare "
             "ratios rather than absolute times between runs.",
             "",
@@ -431,7 +497,8 @@ def main(argv: list[str] | None = None) -> None:
         measured = measure(env, repeat=args.repeat, today=today)
         training = measure_training(env, today=today)
         indicators = measure_indicators(env, repeat=args.repeat, today=today)
-        runs.append(Run(target, load_s, wall_s, measured, steps, training, indicators))
+        assets = measure_assets(env, repeat=args.repeat, today=today)
+        runs.append(Run(target, load_s, wall_s, measured, steps, training, indicators, assets))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report(runs, repeat=args.repeat), encoding="utf-8")
     print(f"Wrote {args.output}", file=sys.stderr)

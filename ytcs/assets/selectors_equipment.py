@@ -342,6 +342,7 @@ class GapTable:
     types: list[EquipmentType]
     cells: dict[tuple[int, int], dict[str, int]]
     totals: dict[int, dict[str, int]] = field(default_factory=dict)
+    _short: dict[int, int] | None = field(default=None, init=False, repr=False)
 
     def row(self, unit: OrgUnit) -> list[tuple[EquipmentType, dict[str, int] | None]]:
         return [(t, self.cells.get((unit.pk, t.pk))) for t in self.types]
@@ -350,12 +351,17 @@ class GapTable:
         return [(t, self.totals.get(t.pk)) for t in self.types]
 
     def short(self, unit: OrgUnit) -> int:
-        return sum(cell["short"] for (unit_id, _t), cell in self.cells.items() if unit_id == unit.pk)
+        # Summed once for every row: a scan of the cells per row is quadratic at the level of regions.
+        if self._short is None:
+            self._short = {}
+            for (unit_id, _type), cell in self.cells.items():
+                self._short[unit_id] = self._short.get(unit_id, 0) + cell["short"]
+        return self._short.get(unit.pk, 0)
 
 
 def gap_table(*, user: Any, root: OrgUnit, level: int) -> GapTable:
-    """Required and short per unit of `level` under the root and type, from `selectors.equipment_gaps` (one query
-    per norm), with the root's totals."""
+    """Required and short per unit of `level` under the root and type, from `selectors.equipment_gaps` (two
+    grouped queries), with the root's totals."""
     cells = selectors.equipment_gaps(user=user, level=level, root=root)
     totals: dict[int, dict[str, int]] = {}
     for (_unit_id, type_id), figures in cells.items():
