@@ -242,7 +242,11 @@ class InvestmentProposal(UnitScopedModel):
         blank=True,
         related_name="+",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Blank: the author's account may be deleted (SET_NULL) while the proposal still goes through review, and
+    # every step validates the whole row.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

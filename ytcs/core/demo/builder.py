@@ -39,6 +39,7 @@ from ytcs.core.demo.assessment_plan import (
     assessment_counts,
     plan_assessments,
 )
+from ytcs.core.demo.assets_plan import insert_assets
 from ytcs.core.demo.indicator_plan import insert_indicators
 from ytcs.core.demo.plan import DEMO_LOGINS, DemoPlan, UnitSpec, UserSpec, plan_demo
 from ytcs.core.demo.training_plan import CourseInfo, DemoTraining, Person, Roster, plan_training, training_counts
@@ -102,6 +103,8 @@ class LoadReport:
     assessments: dict[str, int] = field(default_factory=dict)
     # What routine data and targets got (`indicator_plan.indicator_counts`); empty if skipped.
     indicators: dict[str, int] = field(default_factory=dict)
+    # What equipment, proposals and stock got (`assets_plan.insert_assets`); empty if skipped.
+    assets: dict[str, int] = field(default_factory=dict)
 
 
 def demo_data_exists() -> bool:
@@ -174,6 +177,7 @@ def demo_load(
     workforce_factor: float | None = None,
     training: bool = True,
     assessments: bool = True,
+    assets: bool = True,
     indicators: bool = True,
 ) -> LoadReport:
     """Plan and insert the demo data set, in one transaction; the registry must be empty (see `demo_reset`).
@@ -184,8 +188,9 @@ def demo_load(
     but stations, for quick tests. `training` (with the workforce only) adds the training year of every province
     and the draft plan proposed for next year to the demo logins' province (`insert_training`); `assessments`
     (with the workforce only) two verified years of assessments of every station and this year's self-assessments
-    (`insert_assessments`); `indicators` (with the workforce only) the demo province's routine data, lock exception
-    and target plans (`indicator_plan.insert_indicators`).
+    (`insert_assessments`); `assets` every station's and centre's equipment, a year of every station's stock
+    ledger and investment proposals in every state (`assets_plan.insert_assets`); `indicators` (with the workforce
+    only) the demo province's routine data, lock exception and target plans (`indicator_plan.insert_indicators`).
     The "commit" step is PostgreSQL checking the deferred foreign keys of every row (when the transaction is
     this function's own).
     """
@@ -195,6 +200,7 @@ def demo_load(
     trained: dict[str, int] = {}
     assessed: dict[str, int] = {}
     reported: dict[str, int] = {}
+    equipped: dict[str, int] = {}
     with transaction.atomic():
         with watch.step("plan"):
             plan = plan_demo(scale=scale, seed=seed, factor=factor)
@@ -221,6 +227,10 @@ def demo_load(
             # After training: the certificates its classes posted pre-fill this year's answers.
             with watch.step("assessments"):
                 assessed = insert_assessments(plan, pks, today=today)
+        if assets:
+            # After assessments: a proposal may cite its station's verified assessment of the year before.
+            with watch.step("assets"):
+                equipped = insert_assets(plan, pks, today=today)
         if workforce and indicators:
             # Targets of registry indicators (doctors, stations with a doctor, criteria met) read the workforce
             # and assessments loaded above.
@@ -239,6 +249,7 @@ def demo_load(
         training=trained,
         assessments=assessed,
         indicators=reported,
+        assets=equipped,
     )
 
 

@@ -65,6 +65,12 @@ class Command(BaseCommand):
             "this year's self-assessments, last year's 5S checklists)",
         )
         parser.add_argument(
+            "--skip-assets",
+            action="store_true",
+            help="no equipment, stock or investment proposals (every station's and centre's equipment against the "
+            "norms, a year of every station's stock ledger, proposals in every state)",
+        )
+        parser.add_argument(
             "--skip-indicators",
             action="store_true",
             help="no routine data or targets (the demo province's monthly and yearly reports for three years and "
@@ -96,6 +102,7 @@ class Command(BaseCommand):
         skip_workforce: bool,
         skip_training: bool,
         skip_assessments: bool,
+        skip_assets: bool,
         skip_indicators: bool,
         workforce_factor: float | None,
         **options: Any,
@@ -133,6 +140,7 @@ class Command(BaseCommand):
             workforce_factor=workforce_factor,
             training=not skip_training,
             assessments=not skip_assessments,
+            assets=not skip_assets,
             indicators=not skip_indicators,
         )
         self._print(report, {**watch.timings, **report.timings})
@@ -171,6 +179,31 @@ class Command(BaseCommand):
                 f"{counts['draft']:,} drafts, {counts['submitted']:,} submitted, {counts['returned']:,} returned), "
                 f"{counts['answers']:,} answers ({counts['overridden']:,} overriding the registry), "
                 f"{counts['evidence']:,} evidence files."
+            )
+        if report.assets:
+            counts = report.assets
+            states = ", ".join(
+                f"{counts.get(f'proposals_{slot}', 0):,} {label}"
+                for slot, label in (
+                    ("draft", "drafts"),
+                    ("submitted_centre", "at a regional centre"),
+                    ("resubmitted", "resubmitted there after a return"),
+                    ("submitted_province", "at the province"),
+                    ("returned", "returned"),
+                    ("rejected", "rejected"),
+                    ("approved", "approved"),
+                    ("funded", "funded"),
+                    ("delivered", "delivered"),
+                )
+            )
+            self.stdout.write(
+                f"  Equipment: {counts.get('items', 0):,} items ({counts.get('broken', 0):,} broken, "
+                f"{counts.get('under_repair', 0):,} under repair, {counts.get('overdue', 0):,} overdue for maintenance "
+                f"or calibration), {counts.get('units_short', 0):,} units short of the norms, "
+                f"{counts.get('moves', 0):,} items handed over at the commune merger. Stock: {counts['entries']:,} "
+                f"ledger entries ({counts['transfers']:,} transfers), {counts['stock_outs']:,} stock-outs, "
+                f"{counts['below_minimum']:,} below the minimum, {counts['expiring']:,} batches expired or expiring "
+                f"within 90 days. Proposals: {counts.get('proposals', 0):,} ({states})."
             )
         if report.indicators:
             counts = report.indicators
