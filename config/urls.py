@@ -12,6 +12,7 @@ urlpatterns = [
     path("assessments/", include("ytcs.assessments.urls")),
     path("indicators/", include("ytcs.indicators.urls")),
     path("assets/", include("ytcs.assets.urls")),
+    path("supervision/", include("ytcs.supervision.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

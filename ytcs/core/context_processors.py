@@ -9,6 +9,15 @@ from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.core.querysets import may_anywhere
 
 
+def _notification_label(user) -> str:
+    """The bell of the user's in-app notifications, with the unread count (one indexed COUNT)."""
+    # Imported on use: supervision's selectors import most apps' models, which must not load with this module.
+    from ytcs.supervision.selectors import unread_count
+
+    count = unread_count(user=user)
+    return f"🔔 {count}" if count else "🔔"
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -23,9 +32,11 @@ def navigation(request):
         ("indicators:dashboard", _("Indicators")),
         ("indicators:entry", _("Data entry")),
         ("assets:home", _("Equipment and medicines")),
+        ("supervision:directive_list", _("Supervision")),
     ]
     if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))
+    items.append(("supervision:notification_list", _notification_label(user)))
     current = request.resolver_match.view_name if request.resolver_match else ""
     app = current.split(":")[0] if current else ""
     nav_items = []
