@@ -48,6 +48,7 @@ from ytcs.core.models import AuditEntry
 from ytcs.core.text import fold
 from ytcs.orgunits.models import OrgUnit, OrgUnitKind, Population
 from ytcs.orgunits.services import orgunit_search_text, place_level
+from ytcs.supervision.demo import insert_supervision
 from ytcs.training.models import (
     Course,
     Enrolment,
@@ -105,6 +106,8 @@ class LoadReport:
     indicators: dict[str, int] = field(default_factory=dict)
     # What equipment, proposals and stock got (`assets_plan.insert_assets`); empty if skipped.
     assets: dict[str, int] = field(default_factory=dict)
+    # What supervision got (`supervision.demo.supervision_counts`); empty if skipped.
+    supervision: dict[str, int] = field(default_factory=dict)
 
 
 def demo_data_exists() -> bool:
@@ -179,6 +182,7 @@ def demo_load(
     assessments: bool = True,
     assets: bool = True,
     indicators: bool = True,
+    supervision: bool = True,
 ) -> LoadReport:
     """Plan and insert the demo data set, in one transaction; the registry must be empty (see `demo_reset`).
 
@@ -190,7 +194,9 @@ def demo_load(
     (with the workforce only) two verified years of assessments of every station and this year's self-assessments
     (`insert_assessments`); `assets` every station's and centre's equipment, a year of every station's stock
     ledger and investment proposals in every state (`assets_plan.insert_assets`); `indicators` (with the workforce
-    only) the demo province's routine data, lock exception and target plans (`indicator_plan.insert_indicators`).
+    only) the demo province's routine data, lock exception and target plans (`indicator_plan.insert_indicators`);
+    `supervision` a year of visits, directives in every state, obstacles and notifications
+    (`supervision.demo.insert_supervision`).
     The "commit" step is PostgreSQL checking the deferred foreign keys of every row (when the transaction is
     this function's own).
     """
@@ -201,6 +207,7 @@ def demo_load(
     assessed: dict[str, int] = {}
     reported: dict[str, int] = {}
     equipped: dict[str, int] = {}
+    supervised: dict[str, int] = {}
     with transaction.atomic():
         with watch.step("plan"):
             plan = plan_demo(scale=scale, seed=seed, factor=factor)
@@ -236,6 +243,9 @@ def demo_load(
             # and assessments loaded above.
             with watch.step("indicators"):
                 reported = insert_indicators(plan, pks, today=today)
+        if supervision:
+            with watch.step("supervision"):
+                supervised = insert_supervision(plan, pks, today=today)
         commit_start = time.perf_counter()
     watch.timings["commit"] = time.perf_counter() - commit_start
     return LoadReport(
@@ -250,6 +260,7 @@ def demo_load(
         assessments=assessed,
         indicators=reported,
         assets=equipped,
+        supervision=supervised,
     )
 
 

@@ -94,3 +94,28 @@ def test_the_demo_logins_see_the_story(loaded):
     assert {"visit", "directive", "directive_update", "obstacle"} <= {e.kind for e in timeline.events}
     for user in (head, region):
         assert Notification.objects.filter(user=user, read_at__isnull=True).exists()
+
+
+def _load_demo(*args: str) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("load_demo", "--skip-workforce", "--skip-assets", "--today", TODAY.isoformat(), *args, stdout=out)
+    return out.getvalue()
+
+
+def test_load_demo_writes_the_supervision_year_and_says_so():
+    out = _load_demo()
+    statuses = set(Directive.objects.values_list("status", flat=True))
+    assert statuses == {"open", "in_progress", "done", "accepted"}
+    assert Visit.objects.exists() and Obstacle.objects.exists()
+    assert f"Supervision: {Visit.objects.filter(status='done').count():,} visits" in out
+    assert "supervision " in out.splitlines()[-2]  # the step's time
+
+
+def test_load_demo_skip_supervision_writes_none():
+    out = _load_demo("--skip-supervision")
+    assert not Visit.objects.exists() and not Directive.objects.exists() and not Obstacle.objects.exists()
+    assert "Supervision:" not in out

@@ -71,6 +71,11 @@ class Command(BaseCommand):
             "norms, a year of every station's stock ledger, proposals in every state)",
         )
         parser.add_argument(
+            "--skip-supervision",
+            action="store_true",
+            help="no supervision (a year of visits, directives in every state, obstacles, notifications)",
+        )
+        parser.add_argument(
             "--skip-indicators",
             action="store_true",
             help="no routine data or targets (the demo province's monthly and yearly reports for three years and "
@@ -103,6 +108,7 @@ class Command(BaseCommand):
         skip_training: bool,
         skip_assessments: bool,
         skip_assets: bool,
+        skip_supervision: bool,
         skip_indicators: bool,
         workforce_factor: float | None,
         **options: Any,
@@ -141,6 +147,7 @@ class Command(BaseCommand):
             training=not skip_training,
             assessments=not skip_assessments,
             assets=not skip_assets,
+            supervision=not skip_supervision,
             indicators=not skip_indicators,
         )
         self._print(report, {**watch.timings, **report.timings})
@@ -212,6 +219,22 @@ class Command(BaseCommand):
                 f"{counts['stations']:,} stations ({counts['typed']:,} typed in the form this year, "
                 f"{counts['missing']:,} stations yet to report last month; lock exceptions: {counts['exceptions']:,}); "
                 f"{counts['plans']:,} target plans with {counts['targets']:,} targets."
+            )
+        if report.supervision:
+            counts = report.supervision
+            states = ", ".join(
+                f"{counts.get(f'directives_{status}', 0):,} {label}"
+                for status, label in (
+                    ("open", "open"),
+                    ("in_progress", "in progress"),
+                    ("done", "done awaiting acceptance"),
+                    ("accepted", "accepted"),
+                )
+            )
+            self.stdout.write(
+                f"  Supervision: {counts['visits']:,} visits ({counts['visits_planned']:,} planned), "
+                f"{counts['directives']:,} directives ({states}), {counts['obstacles']:,} obstacles and proposals, "
+                f"{counts['notifications']:,} notifications."
             )
         self.stdout.write("  " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
         self.stdout.write("  Logins: ytcs demo_logins")
