@@ -598,6 +598,49 @@ def supervision_counts(data: DemoSupervision) -> dict[str, int]:
     }
 
 
+# The indicator a directive of each category should move, where the shipped catalogue has one.
+CATEGORY_INDICATORS = {"medical_records": "SKDT_PCT", "training_plan": "TYT_SIEU_AM"}
+
+
+def link_the_loop(directives: list[Directive]) -> int:
+    """Link the directives to what they asked for, as a unit following them would: a directive to propose equipment
+    to its unit's investment proposal made on or after it was issued, one to build a training plan to the plan of
+    the unit or the nearest unit above it for that year, and one about electronic records or training to the
+    indicator it should move. Runs after the training, equipment and routine data steps; returns the links made."""
+    from ytcs.assets.models import InvestmentProposal
+    from ytcs.indicators.models import Indicator
+    from ytcs.orgunits.models import OrgUnit
+    from ytcs.training.models import TrainingPlan
+
+    units = {d.orgunit_id for d in directives}
+    paths = dict(OrgUnit.objects.filter(pk__in=units).values_list("pk", "path"))
+    proposals: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
+    for unit, created, pk in InvestmentProposal.objects.filter(orgunit_id__in=units).values_list(
+        "orgunit_id", "created", "pk"
+    ):
+        proposals[unit].append((created.date(), pk))
+    plans = {
+        (path, year): pk
+        for path, year, pk in TrainingPlan.objects.order_by("pk").values_list("orgunit__path", "year", "pk")
+    }
+    indicators = dict(Indicator.objects.filter(code__in=CATEGORY_INDICATORS.values()).values_list("code", "pk"))
+    changed = []
+    for d in directives:
+        if d.category == "equipment_investment":
+            made = sorted(p for p in proposals.get(d.orgunit_id, []) if p[0] >= d.issued_on)
+            d.investment_proposal_id = made[0][1] if made else None
+        elif d.category == "training_plan":
+            path = paths[d.orgunit_id]
+            # The nearest planning unit above: the longest path prefix with a plan for that year.
+            found = [(len(p), pk) for (p, year), pk in plans.items() if year == d.due_on.year and path.startswith(p)]
+            d.training_plan_id = max(found)[1] if found else None
+        d.indicator_id = indicators.get(CATEGORY_INDICATORS.get(d.category, ""))
+        if d.investment_proposal_id or d.training_plan_id or d.indicator_id:
+            changed.append(d)
+    Directive.objects.bulk_update(changed, ["investment_proposal", "training_plan", "indicator"])
+    return len(changed)
+
+
 def insert_supervision(plan: DemoPlan, pks: dict[str, int], *, today: datetime.date) -> dict[str, int]:
     """Plan the supervision year and write it (visits, their units and team, directives and their steps,
     obstacles and their answers, notifications); returns what was written (`supervision_counts`)."""
@@ -656,6 +699,7 @@ def insert_supervision(plan: DemoPlan, pks: dict[str, int], *, today: datetime.d
         )
         for row, d in planned
     )
+    link_the_loop(directives)
     DirectiveUpdate.objects.bulk_create(
         DirectiveUpdate(
             directive=row, from_status=u.from_status, to_status=u.to_status, note=u.note, by_id=users.get(u.by), at=u.at

@@ -119,3 +119,25 @@ def test_load_demo_skip_supervision_writes_none():
     out = _load_demo("--skip-supervision")
     assert not Visit.objects.exists() and not Directive.objects.exists() and not Obstacle.objects.exists()
     assert "Supervision:" not in out
+
+
+def test_load_demo_links_directives_to_what_should_move():
+    """The closed loop in the demo: a directive to propose equipment points at its unit's proposal made after it,
+    one to build a training plan at the plan of a unit above, one on electronic records at the indicator."""
+    call_args = ("--today", TODAY.isoformat(), "--workforce-factor", "0.1")
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_demo", *call_args, stdout=StringIO())
+    linked = Directive.objects.exclude(investment_proposal=None)
+    assert linked.exists()
+    for d in linked.select_related("investment_proposal"):
+        assert d.category == "equipment_investment"
+        assert d.investment_proposal.orgunit_id == d.orgunit_id
+        assert d.investment_proposal.created.date() >= d.issued_on
+    plans = Directive.objects.exclude(training_plan=None).select_related("training_plan__orgunit", "orgunit")
+    assert plans.exists()
+    assert all(d.orgunit.path.startswith(d.training_plan.orgunit.path) for d in plans)
+    records = Directive.objects.filter(category="medical_records")
+    assert records.exists() and set(records.values_list("indicator__code", flat=True)) == {"SKDT_PCT"}
