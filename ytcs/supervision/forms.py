@@ -279,6 +279,8 @@ class DirectiveForm(LinkFields):
                 del self.fields[name]
             if directive.visit_id:
                 del self.fields["source_text"]
+            else:
+                self.fields["source_text"].required = True
             return
         if visit is not None:
             del self.fields["issuer_unit"]

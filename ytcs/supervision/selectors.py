@@ -442,6 +442,12 @@ def directive_get_for_edit(*, user: Any, pk: Any) -> Directive:
     return directive
 
 
+def proposal_directives(*, user: Any, proposal: InvestmentProposal) -> QuerySet[Directive]:
+    """Directives the user sees that link an investment proposal (listed on the proposal's page), soonest due
+    first."""
+    return directive_list(user=user).filter(investment_proposal=proposal)
+
+
 def directive_updates(*, directive: Directive) -> QuerySet[DirectiveUpdate]:
     """The follow-up history of a directive, oldest first."""
     return directive.updates.select_related("by").order_by("at", "id")
