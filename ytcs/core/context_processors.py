@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ytcs.accounts.roles import MANAGE_USERS
 from ytcs.core.querysets import may_anywhere
 
 
-def _notification_label(user) -> str:
-    """The bell of the user's in-app notifications, with the unread count (one indexed COUNT)."""
-    # Imported on use: supervision's selectors import most apps' models, which must not load with this module.
-    from ytcs.supervision.selectors import unread_count
-
-    count = unread_count(user=user)
-    return f"🔔 {count}" if count else "🔔"
+def _notification_bell() -> str:
+    """The bell of the user's in-app notifications. Its unread count is fetched by htmx once the page has loaded,
+    so that rendering a page costs no query for it (the pages' query budgets stay as they are)."""
+    try:
+        count_url = reverse("supervision:notification_count")
+    except NoReverseMatch:  # the supervision pages are not installed
+        return "🔔"
+    return format_html('<span hx-get="{}" hx-trigger="load" hx-swap="innerHTML">🔔</span>', count_url)
 
 
 def navigation(request):
@@ -36,7 +38,7 @@ def navigation(request):
     ]
     if may_anywhere(user, MANAGE_USERS):
         items.append(("accounts:user_list", _("Users")))
-    items.append(("supervision:notification_list", _notification_label(user)))
+    items.append(("supervision:notification_list", _notification_bell()))
     current = request.resolver_match.view_name if request.resolver_match else ""
     app = current.split(":")[0] if current else ""
     nav_items = []

@@ -32,6 +32,7 @@ urlpatterns = [
     path("obstacles/<int:pk>/answer/", views_obstacles.obstacle_answer_view, name="obstacle_answer"),
     path("obstacles/<int:pk>/resolve/", views_obstacles.obstacle_resolve_view, name="obstacle_resolve"),
     path("notifications/", views_obstacles.notification_list_view, name="notification_list"),
+    path("notifications/count/", views_obstacles.notification_count_view, name="notification_count"),
     path("notifications/<int:pk>/read/", views_obstacles.notification_read_view, name="notification_read"),
     path("notifications/read-all/", views_obstacles.notification_read_all_view, name="notification_read_all"),
     path("units/<str:code>/timeline/", views_obstacles.timeline_view, name="timeline"),

@@ -153,6 +153,15 @@ def notification_list_view(request):
 
 
 @login_required
+def notification_count_view(request):
+    """The header bell's text, "🔔" and the unread count: fetched by htmx after each page has loaded."""
+    count = selectors.unread_count(user=request.user)
+    response = HttpResponse(f"🔔 {count}" if count else "🔔", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
 @require_POST
 def notification_read_view(request, pk: int):
     """Mark one notification read, then open what it is about (or go back to the list)."""

@@ -196,6 +196,7 @@ PAGES = [
     Endpoint("obstacle resolve", "post", of("supervision:obstacle_resolve", "obstacle"), lambda w: {}, **STATION),
     # notifications
     Endpoint("notifications", "get", url("supervision:notification_list", "unread=1"), **{**INBOX, **LISTS}),
+    Endpoint("notification count", "get", url("supervision:notification_count"), **{**INBOX, **LISTS}),
     Endpoint("notification read", "post", of("supervision:notification_read", "notification"), lambda w: {}, **INBOX),
     Endpoint(
         "notifications read all", "post", url("supervision:notification_read_all"), lambda w: {}, **{**INBOX, **LISTS}
