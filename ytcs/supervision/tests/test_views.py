@@ -267,6 +267,7 @@ def test_the_board_drills_down_to_the_list_with_the_same_count(world, client_for
     directive(world, title="Cũ", orgunit=world.station_a2, issued_on=days(-45), due_on=days(10))
     province = {"user": world.province_admin, "issuer": world.province}
     directive(world, title="Khu vực B", orgunit=world.station_b1, issued_on=days(-100), due_on=days(10), **province)
+    directive(world, title="Trung tâm A", orgunit=world.region_a, issued_on=days(-3), due_on=days(10), **province)
     admin = client_for(world.province_admin)
     page = admin.get(reverse("supervision:board")).text
     links = re.findall(r'href="(/supervision/\?orgunit=[^"]+)">(\d+)</a>', page.replace("&amp;", "&"))
@@ -274,6 +275,9 @@ def test_the_board_drills_down_to_the_list_with_the_same_count(world, client_for
     for link, count in links:
         assert len(_titles(admin.get(link).text)) == int(count), link
     assert ("/supervision/?orgunit=RA&age=31-90", "1") in links
+    assert ("/supervision/?orgunit=RA&age=0-30", "2") in links  # station A1's and the centre's own
+    region = admin.get(reverse("supervision:board") + "?orgunit=RA").text
+    assert "Trung tâm Y tế khu vực Hòa An" in region and "/supervision/?orgunit=RA&amp;" not in region
     assert ("/supervision/?orgunit=RB&age=90%2B", "1") in links
 
 
