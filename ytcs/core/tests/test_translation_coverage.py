@@ -20,7 +20,7 @@ NGETTEXT = {"ngettext", "ngettext_lazy"}
 # templatize() turns {% translate "x" %} into gettext(u'x') (or gettext(u"x's") when the text holds an apostrophe)
 # and blocktranslate into ngettext(u'..', u'..', n).
 _STRING = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
-TEMPLATE_CALL = re.compile(r"\b(?:gettext|ngettext|pgettext)\(((?:" + _STRING + r"\s*,?\s*)+)")
+TEMPLATE_CALL = re.compile(r"\b(gettext|ngettext|pgettext)\(((?:" + _STRING + r"\s*,?\s*)+)")
 LITERAL = re.compile(_STRING)
 
 
@@ -41,9 +41,11 @@ def _python_msgids(path: Path) -> set[str]:
 def _template_msgids(path: Path) -> set[str]:
     found = set()
     for call in TEMPLATE_CALL.finditer(templatize(path.read_text(), origin=str(path))):
-        literals = [ast.literal_eval(value.removeprefix("u")) for value in LITERAL.findall(call.group(1))]
-        if literals:
-            found.add(literals[0])
+        literals = [ast.literal_eval(value.removeprefix("u")) for value in LITERAL.findall(call.group(2))]
+        # {% translate "x" context "c" %} becomes pgettext(u'c', u'x'): the message is the second literal.
+        index = 1 if call.group(1) == "pgettext" else 0
+        if len(literals) > index:
+            found.add(literals[index])
     return found
 
 
