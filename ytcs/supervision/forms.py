@@ -137,7 +137,7 @@ class VisitForm(forms.Form):
 
     orgunit = UnitChoiceField(label=_("Lead unit"), queryset=OrgUnit.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=_("Title of the visit"), max_length=300)
     visited_on = date_field(_("Date"))
     status = forms.ChoiceField(label=_("Status"), choices=VisitStatus.choices)
     units = UnitMultipleChoiceField(
