@@ -93,7 +93,11 @@ AGE_CHOICES = [("", _("All")), ("0-30", _("0–30 days")), ("31-90", _("31–90 
 
 
 class DirectiveFilterForm(forms.Form):
-    BOXES = [("", _("All I can see")), ("mine", _("To my units")), ("to_accept", _("To accept by me"))]
+    BOXES = [
+        ("", pgettext_lazy("supervision", "All I can see")),
+        ("mine", _("To my units")),
+        ("to_accept", _("To accept by me")),
+    ]
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     box = forms.ChoiceField(label=_("Show"), required=False, choices=BOXES)
@@ -106,7 +110,7 @@ class DirectiveFilterForm(forms.Form):
     orgunit = forms.CharField(label=_("Responsible unit (code)"), required=False, max_length=40)
     issuer = forms.CharField(label=_("Issuing unit (code)"), required=False, max_length=40)
     age = forms.ChoiceField(label=_("Age since issue"), required=False, choices=AGE_CHOICES)
-    overdue = _yes_no(_("Overdue"))
+    overdue = _yes_no(pgettext_lazy("supervision", "Overdue"))
     due_soon = _yes_no(_("Due soon"))
     pending = _yes_no(_("Not started or in progress"))
     unclosed = _yes_no(_("Not yet accepted"))
@@ -114,7 +118,11 @@ class DirectiveFilterForm(forms.Form):
 
 
 class ObstacleFilterForm(forms.Form):
-    BOXES = [("", _("All I can see")), ("mine", _("Sent by my units")), ("to_answer", _("To answer"))]
+    BOXES = [
+        ("", pgettext_lazy("supervision", "All I can see")),
+        ("mine", _("Sent by my units")),
+        ("to_answer", _("To answer")),
+    ]
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     box = forms.ChoiceField(label=_("Show"), required=False, choices=BOXES)

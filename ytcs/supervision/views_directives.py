@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from ytcs.accounts.roles import APPROVE
@@ -106,9 +107,9 @@ def directive_export_view(request):
             _("Issued on"),
             _("Due date"),
             _("Status"),
-            _("Overdue"),
+            pgettext("supervision", "Overdue"),
             _("Evidence of completion"),
-            _("Source"),
+            pgettext("supervision", "Source"),
         ],
         rows=rows,
         widths=[50, 24, 12, 30, 12, 30, 12, 12, 22, 10, 40, 40],
