@@ -8,7 +8,31 @@ from ytcs.core.testing.factories import PASSWORD
 from ytcs.core.testing.personas import build_world
 
 
+def _serialise_live_server_requests() -> None:
+    """With SQLite in memory, the live server's request threads share the test's one connection; two requests at
+    once (a page and the htmx request it fires, such as the notification bell) then break it ("bad parameter or
+    other API misuse"). The live server keeps a thread per connection, so the browser's sockets never block each
+    other, but runs one request through Django at a time."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialisedWSGIServer(ThreadedWSGIServer):
+        lock = threading.Lock()
+
+        def set_app(self, application):
+            def serialised(environ, start_response):
+                with self.lock:
+                    return application(environ, start_response)
+
+            super().set_app(serialised)
+
+    LiveServerThread.server_class = SerialisedWSGIServer
+
+
 def pytest_configure(config):
+    _serialise_live_server_requests()
     # Vietnamese is the default language: the catalogues must be compiled before any page renders.
     # Only the controller compiles, so parallel workers never race on the .mo files.
     if not os.environ.get("PYTEST_XDIST_WORKER"):
