@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from ytcs.assessments.forms import (
 )
 from ytcs.assessments.models import Answer, Assessment, AssessmentStatus, Evidence, Item
 from ytcs.core.forms import add_service_errors, call_service
-from ytcs.core.pages import paginate, query_without_page, render_page
+from ytcs.core.pages import paginate, query_without_page, render_page, stored_file_response
 from ytcs.core.querysets import CHANGE, in_scope, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.orgunits.models import OrgUnitKind
@@ -368,17 +368,12 @@ def evidence_upload_view(request, pk: int):
 def evidence_download_view(request, pk: int):
     """An evidence file, only to those who may see its assessment, always as a download (never shown inline)."""
     evidence = selectors.evidence_get(user=request.user, pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1]
+    return stored_file_response(
+        evidence.file,
+        filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.content_type,
+        as_attachment=True,
     )
-    response["Content-Type"] = evidence.content_type or "application/octet-stream"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -8,8 +8,10 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -45,6 +47,26 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     """An .xlsx file download."""
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def stored_file_response(
+    file: FieldFile, *, filename: str | None, content_type: str | None, as_attachment: bool = False
+) -> FileResponse:
+    """An uploaded file (evidence, a photo) served to a caller whose scope the view has checked. Http404 when the
+    file is gone from storage (DRF answers it as a 404 too); never content-sniffed, never kept in a shared cache."""
+    try:
+        handle = file.open("rb")
+    except (OSError, ValueError):  # ValueError: the field holds no file
+        raise Http404(_("The file is no longer stored.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=as_attachment,
+        filename=filename or None,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

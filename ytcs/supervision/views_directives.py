@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from ytcs.accounts.roles import APPROVE
 from ytcs.assets.selectors_equipment import unit_options
 from ytcs.core.forms import add_service_errors, valid_filters
-from ytcs.core.pages import paginate, query_without_page, render_page, xlsx_response
+from ytcs.core.pages import paginate, query_without_page, render_page, stored_file_response, xlsx_response
 from ytcs.core.querysets import may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.core.xlsx import add_table_sheet, new_workbook, workbook_bytes
@@ -300,15 +300,9 @@ def directive_evidence_view(request, pk: int):
     update = selectors.directive_update_get(user=request.user, pk=pk)
     if not update.evidence:
         raise Http404
-    try:
-        handle = update.evidence.open("rb")
-    except OSError:
-        raise Http404(_("The file is no longer stored.")) from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=update.evidence_name or None, content_type=update.evidence_type
+    return stored_file_response(
+        update.evidence, filename=update.evidence_name, content_type=update.evidence_type, as_attachment=True
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # ---------------------------------------------------------------------------------------------- follow-up, board

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ytcs.assets.selectors_equipment import unit_options
 from ytcs.core.forms import add_service_errors, valid_filters
-from ytcs.core.pages import paginate, query_without_page, render_page
+from ytcs.core.pages import paginate, query_without_page, render_page, stored_file_response
 from ytcs.core.querysets import CHANGE, may_anywhere
 from ytcs.core.selectors import audit_for_objects
 from ytcs.supervision import selectors, services
@@ -175,13 +175,7 @@ def visit_photo_add_view(request, pk: int):
 @login_required
 def visit_photo_view(request, pk: int):
     photo = selectors.photo_get(user=request.user, pk=pk)
-    try:
-        handle = photo.file.open("rb")
-    except OSError:
-        raise Http404(_("The file is no longer stored.")) from None
-    response = FileResponse(handle, filename=photo.original_name or None, content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(photo.file, filename=photo.original_name, content_type=photo.content_type)
 
 
 @login_required

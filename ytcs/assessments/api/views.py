@@ -15,12 +15,11 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import DecimalValidator
 from django.db import DataError, transaction
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,6 +46,7 @@ from ytcs.assessments.models import Assessment, AssessmentStatus, Framework, Ite
 from ytcs.core.api.errors import exception_handler
 from ytcs.core.api.fields import ensure_may_write, query_params
 from ytcs.core.api.permissions import ScopedWritePermission
+from ytcs.core.pages import stored_file_response
 from ytcs.core.querysets import CHANGE, in_scope
 from ytcs.workforce.catalogue_services import can_manage_catalogues
 
@@ -518,18 +518,12 @@ class EvidenceDetailApi(_Api, APIView):
     )
     def get(self, request, pk: int):
         evidence = selectors.evidence_get(user=request.user, pk=pk)
-        try:
-            handle = evidence.file.open("rb")
-        except OSError:
-            raise NotFound(_("The file is no longer stored.")) from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
+        return stored_file_response(
+            evidence.file,
             filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
             content_type=evidence.content_type,
+            as_attachment=True,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):

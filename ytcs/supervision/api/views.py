@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,6 +19,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from ytcs.core.api.fields import ensure_may_write, query_params
+from ytcs.core.pages import stored_file_response
 from ytcs.orgunits.selectors import orgunit_get
 from ytcs.supervision import selectors, services
 from ytcs.supervision.api.serializers import (
@@ -166,13 +166,7 @@ class PhotoDetailApi(APIView):
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         photo = selectors.photo_get(user=request.user, pk=pk)
-        try:
-            handle = photo.file.open("rb")
-        except OSError:
-            raise NotFound(_("The file is no longer stored.")) from None
-        response = FileResponse(handle, filename=photo.original_name or None, content_type=photo.content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return stored_file_response(photo.file, filename=photo.original_name, content_type=photo.content_type)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
@@ -323,15 +317,9 @@ class DirectiveEvidenceApi(APIView):
         update = selectors.directive_update_get(user=request.user, pk=pk)
         if not update.evidence:
             raise NotFound()
-        try:
-            handle = update.evidence.open("rb")
-        except OSError:
-            raise NotFound(_("The file is no longer stored.")) from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=update.evidence_name or None, content_type=update.evidence_type
+        return stored_file_response(
+            update.evidence, filename=update.evidence_name, content_type=update.evidence_type, as_attachment=True
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class DirectiveFollowUpApi(generics.GenericAPIView):
